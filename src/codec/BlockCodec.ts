@@ -1,0 +1,165 @@
+import { compress, compressSync, uncompressSync } from 'lz4-napi';
+import type { Packr, Unpackr } from 'msgpackr';
+import { ErrorCodes, HindsightError } from '../errors.js';
+import type { EventInput, HindsightEvent } from '../events.js';
+import { readU64, writeU64 } from '../store/keys.js';
+import { checksum } from './checksum.js';
+
+/**
+ * A block is the unit of storage: a run of consecutive events of one session,
+ * msgpackr-encoded as one array (records share the session's structures),
+ * lz4-compressed, behind a fixed header the reader can trust only after the
+ * checksum matches.
+ *
+ * Header (45 bytes): version u8 | count u32 | firstSeq u64 | firstT u64 |
+ * lastT u64 | raw length u32 | shared structures used u32 | checksum 8 bytes
+ * (over header[0..37) + payload). msgpackr reads an unknown record id as a
+ * plain integer, so a reader must hold at least `structures` shapes before
+ * decoding: the header tells it when to reload them.
+ * Seq is implicit (firstSeq + index: seq is contiguous within a session) and t
+ * is stored as a delta from firstT; that is what keeps events near 20 bytes.
+ */
+export const BLOCK_FORMAT_VERSION = 1;
+const HEADER = 45;
+const SUM_AT = 37;
+
+/** An event as held in memory before it is encoded. */
+export interface PendingEvent extends EventInput {
+  t: number;
+}
+
+export interface BlockInfo {
+  firstSeq: number;
+  lastSeq: number;
+  firstT: number;
+  lastT: number;
+  count: number;
+}
+
+/** The on-the-wire record of one event: short keys, seq implicit, t delta. */
+interface WireEvent {
+  d: number;
+  k: string;
+  n: string;
+  v?: unknown;
+  r?: string;
+  s?: string;
+}
+
+function toWire(events: PendingEvent[], firstT: number): WireEvent[] {
+  const out = new Array<WireEvent>(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    // Keys present only when set, so the common shapes stay few records.
+    const w: WireEvent = { d: e.t - firstT, k: e.kind, n: e.name };
+    if (e.data !== undefined) w.v = e.data;
+    if (e.traceId !== undefined) {
+      w.r = e.traceId;
+      w.s = e.spanId;
+    }
+    out[i] = w;
+  }
+  return out;
+}
+
+function header(info: BlockInfo, rawLength: number, structures: number): Buffer {
+  const h = Buffer.allocUnsafe(HEADER);
+  h[0] = BLOCK_FORMAT_VERSION;
+  h.writeUInt32BE(info.count, 1);
+  writeU64(h, 5, info.firstSeq);
+  writeU64(h, 13, info.firstT);
+  writeU64(h, 21, info.lastT);
+  h.writeUInt32BE(rawLength, 29);
+  h.writeUInt32BE(structures, 33);
+  return h;
+}
+
+function seal(h: Buffer, payload: Buffer): Buffer {
+  Buffer.from(checksum(h.subarray(0, SUM_AT), payload), 'hex').copy(h, SUM_AT);
+  return Buffer.concat([h, payload], HEADER + payload.length);
+}
+
+export function blockInfo(events: PendingEvent[], firstSeq: number): BlockInfo {
+  return { firstSeq, lastSeq: firstSeq + events.length - 1, firstT: events[0].t, lastT: events[events.length - 1].t, count: events.length };
+}
+
+/** Encodes on the calling thread; `structures` is the packer's shared structure array. */
+export function packBlock(packr: Packr, structures: unknown[], events: PendingEvent[]): PackedBlock {
+  const raw = packr.pack(toWire(events, events[0].t));
+  return { raw, structures: structures.length };
+}
+
+/** Bytes packed by packBlock, with the count of shared structures the packer held afterwards. */
+export interface PackedBlock {
+  raw: Buffer;
+  structures: number;
+}
+
+export async function compressBlock(info: BlockInfo, packed: PackedBlock): Promise<Buffer> {
+  return seal(header(info, packed.raw.length, packed.structures), await compress(packed.raw));
+}
+
+export function compressBlockSync(info: BlockInfo, packed: PackedBlock): Buffer {
+  return seal(header(info, packed.raw.length, packed.structures), compressSync(packed.raw));
+}
+
+/** Shared structures a block needs, from its header (0 when unreadable). */
+export function structuresNeeded(value: Uint8Array): number {
+  return value.length >= HEADER ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).readUInt32BE(33) : 0;
+}
+
+/** Reads the header without trusting it: for reporting what a corrupt block claims to cover. */
+export function peekBlockInfo(value: Uint8Array): BlockInfo | undefined {
+  if (value.length < HEADER || value[0] !== BLOCK_FORMAT_VERSION) return undefined;
+  const b = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  const count = b.readUInt32BE(1);
+  const firstSeq = readU64(b, 5);
+  return { count, firstSeq, lastSeq: firstSeq + count - 1, firstT: readU64(b, 13), lastT: readU64(b, 21) };
+}
+
+export function corruptBlockError(sessionId: string, keySeq: number, value: Uint8Array | undefined, reason: string): HindsightError {
+  const info = value ? peekBlockInfo(value) : undefined;
+  const range = info ? `seq ${keySeq}..${info.lastSeq}` : `seq ${keySeq}..?`;
+  return new HindsightError(ErrorCodes.CORRUPT_BLOCK, `block of session ${sessionId} covering ${range} is corrupt (${reason})`, {
+    sessionId,
+    firstSeq: keySeq,
+    lastSeq: info?.lastSeq,
+    firstT: info?.firstT,
+    lastT: info?.lastT,
+  });
+}
+
+/** Verifies and decodes a stored block into events. Throws CORRUPT_BLOCK. */
+export function decodeBlock(unpackr: Unpackr, sessionId: string, keySeq: number, value: Uint8Array, structuresHeld: number): HindsightEvent[] {
+  const b = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (b.length < HEADER) throw corruptBlockError(sessionId, keySeq, undefined, 'truncated header');
+  if (b[0] !== BLOCK_FORMAT_VERSION) {
+    throw new HindsightError(ErrorCodes.UNSUPPORTED_FORMAT, `block format ${b[0]} of session ${sessionId} at seq ${keySeq} is not supported (expected ${BLOCK_FORMAT_VERSION})`, { sessionId });
+  }
+  const payload = b.subarray(HEADER);
+  if (checksum(b.subarray(0, SUM_AT), payload) !== b.toString('hex', SUM_AT, HEADER)) {
+    throw corruptBlockError(sessionId, keySeq, b, 'checksum mismatch');
+  }
+  const info = peekBlockInfo(b)!;
+  if (info.firstSeq !== keySeq) throw corruptBlockError(sessionId, keySeq, b, 'key and header disagree');
+  if (structuresNeeded(b) > structuresHeld) throw corruptBlockError(sessionId, keySeq, b, 'shared structures missing');
+  let wire: WireEvent[];
+  try {
+    wire = unpackr.unpack(uncompressSync(payload));
+  } catch (err) {
+    throw corruptBlockError(sessionId, keySeq, b, `undecodable: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(wire) || wire.length !== info.count) throw corruptBlockError(sessionId, keySeq, b, 'event count mismatch');
+  const out = new Array<HindsightEvent>(wire.length);
+  for (let i = 0; i < wire.length; i++) {
+    const w = wire[i];
+    const e: HindsightEvent = { seq: info.firstSeq + i, t: info.firstT + w.d, kind: w.k, name: w.n };
+    if (w.v !== undefined) e.data = w.v;
+    if (w.r !== undefined) {
+      e.traceId = w.r;
+      e.spanId = w.s;
+    }
+    out[i] = e;
+  }
+  return out;
+}

@@ -1,0 +1,329 @@
+import { existsSync, unlinkSync } from 'node:fs';
+import type { Packr } from 'msgpackr';
+import { AnchoredClock, type Clock } from '../Clock.js';
+import { ErrorCodes, HindsightError } from '../errors.js';
+import { LOG_EVENT_NAMES, type EventInput } from '../events.js';
+import { createPackr, packStandalone } from '../codec/ValueCodec.js';
+import { blockInfo, compressBlock, compressBlockSync, packBlock, type BlockInfo, type PackedBlock, type PendingEvent } from '../codec/BlockCodec.js';
+import { blockKey, sessionKey, structuresKey, timeKey } from '../store/keys.js';
+import { encodeSessionInfo, newSessionId, newSessionInfo, validateSessionId, type SessionInfo, type SessionStatus } from '../store/Sessions.js';
+import { appendSpill, foldOps, readSpill, spillPath, type PutOp } from '../store/SpillFile.js';
+import type { Store } from '../store/Store.js';
+
+export type OverflowPolicy = 'drop' | 'wait';
+
+export interface EventLogOptions {
+  sessionId?: string;
+  /** Human name; sessions can be looked up by it (the latest wins). */
+  name?: string;
+  clock?: Clock;
+  /** Events per block; larger blocks compress better (default 2048). */
+  blockEvents?: number;
+  /** How far behind the disk may fall at most, in ms (default 50). */
+  flushIntervalMillis?: number;
+  /** Events held in memory at most, written or not (default 262,144). */
+  maxPendingEvents?: number;
+  /**
+   * When the writer falls behind by maxPendingEvents: 'drop' refuses new
+   * events (counted, and the count is itself recorded as a `log` event once
+   * the writer catches up); 'wait' makes append write the backlog
+   * synchronously to the spill file (the caller waits for the disk, memory
+   * stays bounded). 'wait' needs a disk store.
+   */
+  overflow?: OverflowPolicy;
+  /** Where the recorder's own failures go; it never throws into the host. */
+  onError?: (err: Error) => void;
+}
+
+export interface EventLogStats {
+  appended: number;
+  dropped: number;
+  /** Events whose write failed (reported through onError). */
+  lost: number;
+  written: number;
+  blocks: number;
+  bytesWritten: number;
+  pending: number;
+  errors: number;
+}
+
+interface Sealed {
+  events: PendingEvent[];
+  info: BlockInfo;
+  packed?: PackedBlock;
+  value?: Buffer;
+}
+
+/**
+ * The recording side of the event log. append() is the hot path: it stamps
+ * seq and t, pushes onto the open block and returns. Encoding, compression
+ * and LevelDB batches happen in a write loop that groups whatever blocks are
+ * sealed into one batch (group commit).
+ */
+export class EventLog {
+  readonly sessionId: string;
+  readonly store: Store;
+  private readonly info: SessionInfo;
+  private readonly clock: Clock;
+  private readonly packr: Packr;
+  private readonly structures: unknown[] = [];
+  private structuresDirty = false;
+  private readonly blockEvents: number;
+  private readonly flushMs: number;
+  private readonly maxPending: number;
+  private readonly overflow: OverflowPolicy;
+  private readonly onError: (err: Error) => void;
+
+  private current: PendingEvent[] = [];
+  private currentFirstSeq = 1;
+  private nextSeq = 1;
+  private lastT = 0;
+  private sealed: Sealed[] = [];
+  private inflight: Sealed[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private droppedUnreported = 0;
+  private closed = false;
+  private spilled = false;
+  private readonly counters: EventLogStats = { appended: 0, dropped: 0, lost: 0, written: 0, blocks: 0, bytesWritten: 0, pending: 0, errors: 0 };
+
+  private constructor(store: Store, options: EventLogOptions) {
+    this.store = store;
+    this.clock = options.clock ?? new AnchoredClock();
+    const startT = this.clock.nowUs();
+    this.sessionId = options.sessionId ?? newSessionId(startT);
+    validateSessionId(this.sessionId);
+    this.info = newSessionInfo(this.sessionId, options.name ?? 'session', startT);
+    this.lastT = startT;
+    this.blockEvents = positiveInt(options.blockEvents ?? 2048, 'blockEvents');
+    this.flushMs = positiveInt(options.flushIntervalMillis ?? 50, 'flushIntervalMillis');
+    this.maxPending = positiveInt(options.maxPendingEvents ?? 262_144, 'maxPendingEvents');
+    this.overflow = options.overflow ?? 'drop';
+    if (this.overflow !== 'drop' && this.overflow !== 'wait') {
+      throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, `overflow must be 'drop' or 'wait', got ${String(this.overflow)}`);
+    }
+    if (this.overflow === 'wait' && !store.dir) {
+      throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, "overflow 'wait' needs a disk store (it spills to a file)");
+    }
+    this.onError = options.onError ?? (() => {});
+    this.packr = createPackr(this.structures, { onStructures: () => (this.structuresDirty = true) });
+  }
+
+  /** Opens a new session in `store` and records its metadata. */
+  static async create(store: Store, options: EventLogOptions = {}): Promise<EventLog> {
+    const log = new EventLog(store, options);
+    if (await store.db.get(sessionKey(log.sessionId))) {
+      throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, `session ${log.sessionId} already exists`);
+    }
+    await store.db.put(sessionKey(log.sessionId), encodeSessionInfo(log.info));
+    return log;
+  }
+
+  get session(): Readonly<SessionInfo> {
+    return this.info;
+  }
+
+  /** Seq of the last accepted event (0 before any). */
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  stats(): EventLogStats {
+    return { ...this.counters, pending: this.pendingCount() };
+  }
+
+  /**
+   * Records one event; returns its seq, or -1 when it was refused (closed or
+   * overflowing). The log takes ownership of `input.data`: producers pass a
+   * value nobody mutates afterwards (tracked state and record() pass copies).
+   */
+  append(input: EventInput): number {
+    if (this.closed) return this.refuse();
+    if (this.counters.appended - this.counters.written - this.counters.lost >= this.maxPending && !this.makeRoom()) return this.refuse();
+    let t = this.clock.nowUs();
+    if (t < this.lastT) t = this.lastT;
+    this.lastT = t;
+    const seq = this.nextSeq++;
+    // One object shape for every pending event keeps this site monomorphic.
+    this.current.push({ t, kind: input.kind, name: input.name, data: input.data, traceId: input.traceId, spanId: input.spanId });
+    this.counters.appended++;
+    if (this.current.length >= this.blockEvents) this.seal();
+    else if (this.timer === undefined) this.armTimer();
+    return seq;
+  }
+
+  /** Resolves once everything appended before the call is in LevelDB. */
+  async flush(): Promise<void> {
+    this.seal();
+    while (this.writing) await this.writing;
+    await this.foldOwnSpill();
+  }
+
+  /**
+   * The synchronous path for process.on('exit') and fatal handlers: writes
+   * everything not yet acknowledged by LevelDB to the session's spill file
+   * with blocking fs calls. The next open of the directory folds it in.
+   */
+  flushSync(status: SessionStatus = 'running'): void {
+    if (!this.store.dir) return;
+    try {
+      this.seal();
+      const pendingBlocks = [...this.inflight, ...this.sealed];
+      this.inflight = [];
+      this.sealed = [];
+      if (status !== 'running') {
+        this.info.status = status;
+        this.info.endT = this.lastT;
+      }
+      const ops = this.opsFor(pendingBlocks, (b) => b.value ?? compressBlockSync(b.info, b.packed ?? packBlock(this.packr, this.structures, b.events)));
+      appendSpill(spillPath(this.store.dir, this.sessionId), ops);
+      this.spilled = true;
+      for (const b of pendingBlocks) this.counters.written += b.info.count;
+    } catch (err) {
+      this.report(err);
+    }
+  }
+
+  /** Flushes, marks the session ended (or as given) and stops accepting events. */
+  async close(status: Exclude<SessionStatus, 'running'> = 'ended'): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    this.info.status = status;
+    this.info.endT = this.lastT;
+    this.info.dropped = this.counters.dropped;
+    await this.store.db.put(sessionKey(this.sessionId), encodeSessionInfo(this.info));
+  }
+
+  private pendingCount(): number {
+    return this.counters.appended - this.counters.written - this.counters.lost;
+  }
+
+  private refuse(): number {
+    this.counters.dropped++;
+    this.droppedUnreported++;
+    return -1;
+  }
+
+  /** Overflow: with 'wait', write the backlog synchronously so the event fits. */
+  private makeRoom(): boolean {
+    if (this.overflow !== 'wait') return false;
+    this.flushSync();
+    return this.pendingCount() < this.maxPending;
+  }
+
+  private armTimer(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.seal();
+    }, this.flushMs);
+    // The recorder never keeps a finished program alive.
+    this.timer.unref();
+  }
+
+  private seal(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.current.length === 0) return;
+    const events = this.current;
+    this.sealed.push({ events, info: blockInfo(events, this.currentFirstSeq) });
+    this.currentFirstSeq += events.length;
+    this.current = [];
+    if (!this.writing) this.writing = this.writeLoop();
+  }
+
+  private async writeLoop(): Promise<void> {
+    try {
+      while (this.sealed.length > 0) {
+        const blocks = this.sealed;
+        this.sealed = [];
+        this.inflight = blocks;
+        try {
+          // Packing is sequential on this thread (shared structures grow in
+          // order); lz4 runs on the libuv pool, all blocks in parallel.
+          for (const b of blocks) b.packed = packBlock(this.packr, this.structures, b.events);
+          await Promise.all(blocks.map(async (b) => (b.value = await compressBlock(b.info, b.packed!))));
+          if (this.inflight !== blocks) continue; // flushSync took them over
+          const ops = this.opsFor(blocks, (b) => b.value!);
+          await this.store.db.batch(ops.map(([key, value]) => ({ type: 'put' as const, key, value })));
+          if (this.inflight !== blocks) continue;
+          this.inflight = [];
+          for (const b of blocks) {
+            this.counters.written += b.info.count;
+            this.counters.blocks++;
+            this.counters.bytesWritten += b.value!.length;
+          }
+        } catch (err) {
+          if (this.inflight === blocks) {
+            this.inflight = [];
+            for (const b of blocks) this.counters.lost += b.info.count;
+          }
+          this.report(err);
+        }
+        this.reportDrops();
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  /** The put operations that store `blocks`, plus structures and session metadata. */
+  private opsFor(blocks: Sealed[], valueOf: (b: Sealed) => Buffer): PutOp[] {
+    const ops: PutOp[] = [];
+    for (const b of blocks) {
+      const value = valueOf(b);
+      b.value = value;
+      ops.push([blockKey(this.sessionId, b.info.firstSeq), value]);
+      ops.push([timeKey(this.sessionId, b.info.firstT, b.info.firstSeq), Buffer.alloc(0)]);
+    }
+    if (this.structuresDirty) {
+      // Written in the same batch as the first block that uses them.
+      ops.push([structuresKey(this.sessionId), packStandalone(this.structures.slice())]);
+      this.structuresDirty = false;
+    }
+    const last = blocks[blocks.length - 1];
+    if (last) {
+      this.info.lastSeq = Math.max(this.info.lastSeq, last.info.lastSeq);
+      this.info.lastT = Math.max(this.info.lastT, last.info.lastT);
+      this.info.eventCount = this.info.lastSeq;
+    }
+    this.info.dropped = this.counters.dropped;
+    ops.push([sessionKey(this.sessionId), encodeSessionInfo(this.info)]);
+    return ops;
+  }
+
+  /** Once the writer has caught up, the drop count goes into the log itself. */
+  private reportDrops(): void {
+    if (this.droppedUnreported === 0 || this.closed || this.pendingCount() >= this.maxPending / 2) return;
+    const count = this.droppedUnreported;
+    this.droppedUnreported = 0;
+    this.append({ kind: 'log', name: LOG_EVENT_NAMES.dropped, data: { count, total: this.counters.dropped } });
+  }
+
+  private async foldOwnSpill(): Promise<void> {
+    if (!this.spilled || !this.store.dir) return;
+    const file = spillPath(this.store.dir, this.sessionId);
+    if (!existsSync(file)) return;
+    const { ops } = readSpill(file);
+    await foldOps(this.store.db, ops);
+    unlinkSync(file);
+    this.spilled = false;
+  }
+
+  private report(err: unknown): void {
+    this.counters.errors++;
+    const e = err instanceof Error ? err : new Error(String(err));
+    try {
+      this.onError(e instanceof HindsightError ? e : new HindsightError(ErrorCodes.WRITE_FAILED, e.message, {}, { cause: e }));
+    } catch {
+      // A throwing onError must not take the recorder (or the host) down.
+    }
+  }
+}
+
+function positiveInt(n: number, name: string): number {
+  if (!Number.isInteger(n) || n <= 0) throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, `${name} must be a positive integer, got ${n}`);
+  return n;
+}

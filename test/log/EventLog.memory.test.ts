@@ -1,0 +1,4 @@
+import { eventLogCompliance } from '../suites/eventLogCompliance.js';
+import { memoryStores } from '../fixtures/stores.js';
+
+eventLogCompliance(memoryStores());

@@ -1,0 +1,12 @@
+import { packStandalone, unpackStandalone, NegativeZero } from '../../src/codec/ValueCodec.js';
+const show = (v: any) => { try { const r = unpackStandalone(packStandalone(v)); console.log(Object.prototype.toString.call(v), '=>', r, Object.prototype.toString.call(r), r?.constructor?.name); } catch (e) { console.log('ERR', v, e.message); } };
+show(undefined); show([1, undefined, 3]); show({a: undefined}); show(NegativeZero.instance); show([NegativeZero.instance]);
+show(new Date(5)); show(new Date(NaN)); show(new Map([[{a:1}, 2], ['x', new Set([1])]])); show(10n); show(-(2n**70n)); show(2n**64n);
+show(new Uint8Array([1,2])); show(new Float64Array([1.5, -0])); show(new DataView(new ArrayBuffer(4))); show(new ArrayBuffer(3)); show(Buffer.from([1])); show(new BigInt64Array([1n]));
+const np = Object.create(null); np.x = 1; show(np); show(NaN); show(Infinity); show({ 'k': 1, 2: 3 }); show(new Uint8ClampedArray([3])); show(new Int8Array(0));
+show(new Map([[1, 'a'], ['1', 'b']])); show(new Map([[NaN, 1]])); show({ '@hindsight': 'cycle' }); show(new Map([[undefined, 1], [null, 2], [true, 3], [1n, 4]]));
+show(new Map([[NegativeZero.instance, 1]]));show([[]]);show({__proto__x:1});
+const o:any = {}; o['__proto__'] = 5; Object.defineProperty(o, '__proto__', {value: 5, enumerable: true}); show(o);
+show(new Set([NegativeZero.instance, 0]));
+const sub = new Uint8Array(new ArrayBuffer(10), 2, 3); show(sub);
+import {test} from 'vitest'; test('x',()=>{});
