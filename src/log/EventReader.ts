@@ -5,6 +5,7 @@ import { createUnpackr, unpackStandalone } from '../codec/ValueCodec.js';
 import { decodeBlock, structuresNeeded } from '../codec/BlockCodec.js';
 import { MAX_U64, Prefix, blockKey, keyU64, sessionRange, structuresKey, timeKey } from '../store/keys.js';
 import type { Store } from '../store/Store.js';
+import { LruCache } from '../util/LruCache.js';
 
 export interface EventQuery {
   /** Inclusive seq bounds. */
@@ -27,6 +28,15 @@ export interface EventQuery {
   onCorrupt?: (err: HindsightError) => void;
 }
 
+export interface EventReaderOptions {
+  /**
+   * Decoded blocks kept for reuse (default 0). Cached events are shared
+   * between calls: only readers that never mutate them (the reconstructor,
+   * which copies every value it applies) should turn this on.
+   */
+  cachedBlocks?: number;
+}
+
 interface BlockRef {
   firstSeq: number;
   value: Buffer;
@@ -39,12 +49,24 @@ interface BlockRef {
 export class EventReader {
   private unpackr: Unpackr;
   private structureCount = 0;
+  private readonly cache: LruCache<number, HindsightEvent[]>;
 
   constructor(
     readonly store: Store,
     readonly sessionId: string,
+    options: EventReaderOptions = {},
   ) {
     this.unpackr = createUnpackr([]);
+    this.cache = new LruCache(options.cachedBlocks ?? 0);
+  }
+
+  /** The decoded block holding `seq` (its events in seq order), or undefined past the end. */
+  async blockOf(seq: number): Promise<HindsightEvent[] | undefined> {
+    for await (const ref of this.blocksReverse(seq)) {
+      const events = await this.decode(ref);
+      return seq <= events[events.length - 1].seq ? events : undefined;
+    }
+    return undefined;
   }
 
   /** Events matching `query`, in seq order (or reverse), decoded block by block. */
@@ -154,9 +176,13 @@ export class EventReader {
   }
 
   private async decode(ref: BlockRef): Promise<HindsightEvent[]> {
+    const cached = this.cache.get(ref.firstSeq);
+    if (cached) return cached;
     // Structures only grow; a writer may have added some since we loaded them.
     if (structuresNeeded(ref.value) > this.structureCount) await this.reloadStructures();
-    return decodeBlock(this.unpackr, this.sessionId, ref.firstSeq, ref.value, this.structureCount);
+    const events = decodeBlock(this.unpackr, this.sessionId, ref.firstSeq, ref.value, this.structureCount);
+    this.cache.set(ref.firstSeq, events);
+    return events;
   }
 
   private async reloadStructures(): Promise<void> {

@@ -103,3 +103,28 @@ export function sessionIdOf(key: Uint8Array): string {
   const end = b.indexOf(0, 1);
   return b.toString('utf8', 1, end === -1 ? b.length : end);
 }
+
+/**
+ * Snapshot time index, beside the seq-ordered snapshot keys of the session:
+ * `N <sid> 1 <t> <seq> <snapshotId>` (empty value). The 0x01 separator keeps
+ * it out of sessionRange(Prefix.snapshot, sid) (no session id holds 0x01), so
+ * a nearest-by-time lookup is one reverse seek, like a nearest-by-seq one.
+ */
+export function snapshotTimeKey(sid: string, t: number, seq: number, snapshotId: string): Buffer {
+  const idBytes = Buffer.byteLength(snapshotId);
+  const { buf, offset } = head(Prefix.snapshot, sid, 16 + idBytes);
+  buf[offset - 1] = 1;
+  writeU64(buf, offset, t);
+  writeU64(buf, offset + 8, seq);
+  buf.write(snapshotId, offset + 16);
+  return buf;
+}
+
+/** Key range of one session's snapshot time index. */
+export function snapshotTimeRange(sid: string): { gte: Buffer; lt: Buffer } {
+  const gte = head(Prefix.snapshot, sid, 0).buf;
+  gte[gte.length - 1] = 1;
+  const lt = Buffer.from(gte);
+  lt[lt.length - 1] = 2;
+  return { gte, lt };
+}

@@ -1,0 +1,39 @@
+import type { EventInput } from '../src/events.js';
+
+/**
+ * A realistic recording mix: requests as spans with attributes, state
+ * patches with small nested values, domain events. Deterministic (seeded
+ * mulberry32; an LCG's low bits repeat and made ids unrealistically
+ * compressible) so runs compare.
+ */
+export function makeWorkload(count: number, seed = 7): EventInput[] {
+  let x = seed >>> 0;
+  const rand = (n: number): number => {
+    x = (x + 0x6d2b79f5) >>> 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 15), z | 1);
+    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
+    return (((z ^ (z >>> 14)) >>> 0) / 4294967296) * n | 0;
+  };
+  const hex = (len: number): string => {
+    let s = '';
+    for (let i = 0; i < len; i++) s += '0123456789abcdef'[rand(16)];
+    return s;
+  };
+  const routes = ['/api/cart', '/api/cart/items', '/api/checkout', '/api/products/:id', '/health'];
+  const out: EventInput[] = [];
+  while (out.length < count) {
+    const traceId = hex(32);
+    const spanId = hex(16);
+    const route = routes[rand(routes.length)];
+    out.push({ kind: 'span.start', name: `GET ${route}`, traceId, spanId, data: { kind: 1, attributes: { 'http.method': 'GET', 'http.route': route, 'http.target': `${route}?q=${rand(100)}` } } });
+    const patches = 1 + rand(4);
+    for (let i = 0; i < patches; i++) {
+      const item = rand(50);
+      out.push({ kind: 'state.patch', name: 'cart', traceId, spanId, data: { name: 'cart', op: 'replace', path: ['items', item, 'qty'], value: rand(10), prev: rand(10) } });
+    }
+    if (rand(3) === 0) out.push({ kind: 'custom', name: 'order.placed', traceId, spanId, data: { orderId: `o-${rand(100000)}`, total: rand(10000) / 100, items: rand(8) } });
+    out.push({ kind: 'span.end', name: `GET ${route}`, traceId, spanId, data: { status: { code: 1 }, durationUs: 200 + rand(5000), attributes: { 'http.status_code': 200 } } });
+  }
+  return out.slice(0, count);
+}

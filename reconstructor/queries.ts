@@ -1,0 +1,203 @@
+import type { HindsightEvent } from '../src/events.js';
+import { describeChanges } from '../src/snapshots/structuralDiff.js';
+import type { StatePatch } from '../src/tracking/patches.js';
+import { toLive } from '../src/values/toLive.js';
+import { affectsState, applyEvent } from './replay.js';
+import type { TrackedState } from './SnapshotSource.js';
+import type { At, StateReconstructor } from './StateReconstructor.js';
+
+/** A reference to the event that made a change. */
+export interface EventRef {
+  seq: number;
+  t: number;
+  name: string;
+  traceId?: string;
+  spanId?: string;
+}
+
+export interface PathChange {
+  kind: 'added' | 'removed' | 'changed';
+  /** [trackedName, ...path inside its value]. */
+  path: unknown[];
+  before?: unknown;
+  after?: unknown;
+  /** The events in (from, to] whose patches touched this path, a parent or a child of it. */
+  events: EventRef[];
+}
+
+export interface HistoryEntry extends EventRef {
+  op: StatePatch['op'];
+  /** [trackedName, ...path] the patch addressed. */
+  path: unknown[];
+  value?: unknown;
+  prev?: unknown;
+  index?: number;
+}
+
+export interface Range {
+  from?: At;
+  to?: At;
+}
+
+function sameSegment(a: unknown, b: unknown): boolean {
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) return JSON.stringify(a) === JSON.stringify(b);
+  // Paths reached through a number or its string form address the same property.
+  return Object.is(a, b) || (typeof a !== typeof b && String(a) === String(b) && (typeof a === 'number' || typeof b === 'number'));
+}
+
+/** Whether one path is a prefix of the other (a change at either reaches both). */
+export function overlaps(a: readonly unknown[], b: readonly unknown[]): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (!sameSegment(a[i], b[i])) return false;
+  return true;
+}
+
+export function patchPath(e: HindsightEvent): unknown[] {
+  const p = e.data as StatePatch;
+  return [p.name, ...p.path];
+}
+
+function ref(e: HindsightEvent): EventRef {
+  const r: EventRef = { seq: e.seq, t: e.t, name: e.name };
+  if (e.traceId) r.traceId = e.traceId;
+  if (e.spanId) r.spanId = e.spanId;
+  return r;
+}
+
+async function bounds(rec: StateReconstructor, sessionId: string, range: Range): Promise<[number, number]> {
+  const from = range.from === undefined ? 0 : await rec.seqAt(sessionId, range.from);
+  const to = range.to === undefined ? Number.MAX_SAFE_INTEGER : await rec.seqAt(sessionId, range.to);
+  return [from, to];
+}
+
+/** Changed paths between two instants, with before/after values and the events that changed them. */
+export async function diff(rec: StateReconstructor, sessionId: string, from: At, to: At): Promise<PathChange[]> {
+  const a = await rec.reconstruct(sessionId, from);
+  const b = await rec.reconstruct(sessionId, to);
+  const changes = describeChanges(a.state, b.state);
+  const [lo, hi] = a.seq <= b.seq ? [a.seq, b.seq] : [b.seq, a.seq];
+  const touching: HindsightEvent[] = [];
+  for await (const e of rec.reader(a.sessionId).events({ fromSeq: lo + 1, toSeq: hi, kinds: ['state.patch'] })) touching.push(e);
+  return changes.map((c) => ({ ...c, events: touching.filter((e) => overlaps(patchPath(e), c.path)).map(ref) }));
+}
+
+/** Every recorded change to `path` ([name, ...]) or below or above it, oldest first. */
+export async function history(rec: StateReconstructor, sessionId: string, path: readonly unknown[], range: Range = {}): Promise<HistoryEntry[]> {
+  const [from, to] = await bounds(rec, sessionId, range);
+  const out: HistoryEntry[] = [];
+  for await (const e of rec.reader(sessionId).events({ fromSeq: from + 1, toSeq: to, kinds: ['state.patch'] })) {
+    const full = patchPath(e);
+    if (!overlaps(full, path)) continue;
+    const p = e.data as StatePatch;
+    const entry: HistoryEntry = { ...ref(e), op: p.op, path: full };
+    if ('value' in p) entry.value = toLive(p.value);
+    if ('prev' in p) entry.prev = toLive(p.prev);
+    if (p.index !== undefined) entry.index = p.index;
+    out.push(entry);
+  }
+  return out;
+}
+
+export interface FindResult {
+  seq: number;
+  t: number;
+  event?: EventRef;
+  state: TrackedState;
+}
+
+export interface FindOptions extends Range {
+  /**
+   * 'snapshots' (default) tests the predicate at each checkpoint in range and
+   * replays event by event only inside the first interval whose end holds: a
+   * condition that turns true and false again between two checkpoints is not
+   * seen. 'exhaustive' tests after every state-changing event.
+   */
+  mode?: 'snapshots' | 'exhaustive';
+}
+
+/** The first instant in range at which `predicate(state)` holds, or undefined. */
+export async function findFirst(
+  rec: StateReconstructor,
+  sessionId: string,
+  predicate: (state: Readonly<TrackedState>) => boolean,
+  options: FindOptions = {},
+): Promise<FindResult | undefined> {
+  const [from, toBound] = await bounds(rec, sessionId, options);
+  const to = Math.min(toBound, await rec.seqAt(sessionId, { seq: Number.MAX_SAFE_INTEGER }));
+  let start = from;
+  let stop = to;
+  const first = await rec.reconstruct(sessionId, { seq: from });
+  if (predicate(first.state)) return { seq: first.seq, t: first.t, state: first.state };
+  if (options.mode !== 'exhaustive') {
+    // Checkpoints bracket the first interval whose end satisfies the predicate.
+    const points = await rec.snapshots.list(sessionId, from + 1, to);
+    stop = to;
+    for (const p of points) {
+      const s = await rec.reconstruct(sessionId, { seq: p.seq });
+      if (predicate(s.state)) {
+        stop = p.seq;
+        break;
+      }
+      start = p.seq;
+    }
+    if (stop === to && !predicate((await rec.reconstruct(sessionId, { seq: to })).state)) return undefined;
+  }
+  let state = (await rec.reconstruct(sessionId, { seq: start })).state;
+  for await (const e of rec.reader(sessionId).events({ fromSeq: start + 1, toSeq: stop })) {
+    if (!affectsState(e, rec.reducers)) continue;
+    state = applyEvent(state, e, rec.reducers);
+    if (predicate(state)) return { seq: e.seq, t: e.t, event: ref(e), state: toLive(state) as TrackedState };
+  }
+  return undefined;
+}
+
+export interface OpenSpan {
+  traceId?: string;
+  spanId?: string;
+  parentSpanId?: string;
+  name: string;
+  startT: number;
+  startSeq: number;
+  data?: unknown;
+  children: OpenSpan[];
+}
+
+/** The spans open at `at` (started at or before it, not yet ended), as trees by parent. */
+export async function spansAt(rec: StateReconstructor, sessionId: string, at: At): Promise<OpenSpan[]> {
+  const seq = await rec.seqAt(sessionId, at);
+  const open = new Map<string, OpenSpan>();
+  for await (const e of rec.reader(sessionId).events({ toSeq: seq, kinds: ['span.start', 'span.end'] })) {
+    const key = `${e.traceId}/${e.spanId}`;
+    if (e.kind === 'span.end') {
+      open.delete(key);
+      continue;
+    }
+    const data = (e.data ?? {}) as { parentSpanId?: string };
+    open.set(key, { traceId: e.traceId, spanId: e.spanId, parentSpanId: data.parentSpanId, name: e.name, startT: e.t, startSeq: e.seq, data: toLive(e.data), children: [] });
+  }
+  const roots: OpenSpan[] = [];
+  for (const s of open.values()) {
+    const parent = s.parentSpanId ? open.get(`${s.traceId}/${s.parentSpanId}`) : undefined;
+    if (parent) parent.children.push(s);
+    else roots.push(s);
+  }
+  return roots;
+}
+
+/** Calls `callback(event, state)` for every event in range, with the state after it (read-only view). */
+export async function replayEvents(
+  rec: StateReconstructor,
+  sessionId: string,
+  range: Range,
+  callback: (event: HindsightEvent, state: Readonly<TrackedState>) => void | Promise<void>,
+): Promise<number> {
+  const [from, to] = await bounds(rec, sessionId, range);
+  let state = (await rec.reconstruct(sessionId, { seq: from })).state;
+  let n = 0;
+  for await (const e of rec.reader(sessionId).events({ fromSeq: from + 1, toSeq: to })) {
+    if (affectsState(e, rec.reducers)) state = applyEvent(state, e, rec.reducers);
+    await callback(e, state);
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,52 @@
+import type { HindsightEvent } from '../src/events.js';
+import { applyPatch, revertPatch, type StatePatch } from '../src/tracking/patches.js';
+import type { TrackedState } from './SnapshotSource.js';
+
+/**
+ * Custom reducers for event-sourced programs: applied to `custom` events of
+ * their name during replay. A reducer may mutate `state` in place or return
+ * a new state object.
+ */
+export type Reducer = (state: TrackedState, event: HindsightEvent) => TrackedState | void;
+export type Reducers = Record<string, Reducer>;
+
+/** Whether replaying `event` changes state at all (the rest are skipped cheaply). */
+export function affectsState(event: HindsightEvent, reducers: Reducers | undefined): boolean {
+  return event.kind === 'state.patch' || (event.kind === 'custom' && reducers !== undefined && Object.hasOwn(reducers, event.name));
+}
+
+/** Applies one event to `state` in place; returns the state (new when a reducer returned one). */
+export function applyEvent(state: TrackedState, event: HindsightEvent, reducers: Reducers | undefined): TrackedState {
+  if (event.kind === 'state.patch') {
+    const patch = event.data as StatePatch;
+    const next = applyPatch(state[patch.name], patch);
+    if (next !== state[patch.name] || !(patch.name in state)) setName(state, patch.name, next);
+    return state;
+  }
+  if (event.kind === 'custom' && reducers && Object.hasOwn(reducers, event.name)) {
+    const out = reducers[event.name](state, event);
+    return out === undefined ? state : out;
+  }
+  return state;
+}
+
+/**
+ * Undoes one event with its recorded `prev` values: O(size of the patch).
+ * Returns false when the event cannot be undone that way (a custom reducer's
+ * effect); the caller then rematerializes.
+ */
+export function revertEvent(state: TrackedState, event: HindsightEvent, reducers: Reducers | undefined): boolean {
+  if (event.kind === 'state.patch') {
+    const patch = event.data as StatePatch;
+    const prev = revertPatch(state[patch.name], patch);
+    if (prev === undefined && patch.op === 'replace' && patch.path.length === 0 && !('prev' in patch)) delete state[patch.name];
+    else setName(state, patch.name, prev);
+    return true;
+  }
+  return !(event.kind === 'custom' && reducers && Object.hasOwn(reducers, event.name));
+}
+
+function setName(state: TrackedState, name: string, value: unknown): void {
+  if (name === '__proto__') Object.defineProperty(state, name, { value, enumerable: true, writable: true, configurable: true });
+  else state[name] = value;
+}
