@@ -1,0 +1,84 @@
+import { EventLog, type EventLogOptions } from '../src/log/EventLog.js';
+import { openStore, type Store } from '../src/store/Store.js';
+import { StateTracker } from '../src/tracking/Tracker.js';
+import { otelActiveContext, type ActiveContext } from '../src/tracking/TrackerCore.js';
+import { copyValue } from '../src/values/copyValue.js';
+
+export interface RecorderOptions extends Omit<EventLogOptions, 'onError'> {
+  /** Recording directory (default `.hindsight`); ignored with `memory` or `store`. */
+  dir?: string;
+  /** Record into an in-memory store (tests, in-process use). */
+  memory?: boolean;
+  /** Record into a store that is already open (the recorder will not close it). */
+  store?: Store;
+  /** Trace/span ids for each event; defaults to the active OpenTelemetry span. */
+  activeContext?: () => ActiveContext | undefined;
+  /** The recorder's own failures; it never throws into the host program. */
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * One recording session: the event log, the state tracker and the producers
+ * of custom events and markers. Every producer copies what it records, so
+ * the past never changes when the program mutates its objects later.
+ */
+export class Recorder {
+  readonly log: EventLog;
+  readonly tracker: StateTracker;
+  private readonly activeContext: () => ActiveContext | undefined;
+  private stopped = false;
+
+  private constructor(
+    readonly store: Store,
+    private readonly ownsStore: boolean,
+    log: EventLog,
+    options: RecorderOptions,
+  ) {
+    this.log = log;
+    this.activeContext = options.activeContext ?? otelActiveContext;
+    this.tracker = new StateTracker(log, { activeContext: this.activeContext, onError: options.onError });
+  }
+
+  static async open(options: RecorderOptions = {}): Promise<Recorder> {
+    const store = options.store ?? (await openStore(options.memory ? { memory: true } : { dir: options.dir ?? '.hindsight' }));
+    const onError = options.onError ?? (() => {});
+    const log = await EventLog.create(store, { ...options, onError: (e) => onError(e) });
+    return new Recorder(store, !options.store, log, options);
+  }
+
+  get sessionId(): string {
+    return this.log.sessionId;
+  }
+
+  /** Tracks `initial` under `name`: every mutation through the returned proxy becomes a `state.patch` event. */
+  track<T extends object>(name: string, initial: T): T {
+    return this.tracker.track(name, initial);
+  }
+
+  /** Records a domain event (`custom`) holding a copy of `data`; returns its seq (-1 if refused). */
+  record(name: string, data?: unknown): number {
+    return this.append('custom', name, data);
+  }
+
+  /** Records a `marker` event, a named instant to come back to. */
+  mark(label: string, data?: unknown): number {
+    return this.append('marker', label, data);
+  }
+
+  flush(): Promise<void> {
+    return this.log.flush();
+  }
+
+  /** Flushes, ends the session and closes the store if the recorder opened it. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.log.close();
+    if (this.ownsStore) await this.store.close();
+  }
+
+  private append(kind: string, name: string, data: unknown): number {
+    const ctx = this.activeContext();
+    return this.log.append({ kind, name, data: copyValue(data), traceId: ctx?.traceId, spanId: ctx?.spanId });
+  }
+}
