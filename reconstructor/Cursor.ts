@@ -2,14 +2,16 @@ import { ErrorCodes, HindsightError } from '../src/errors.js';
 import type { HindsightEvent } from '../src/events.js';
 import type { EventReader } from '../src/log/EventReader.js';
 import { toLive } from '../src/values/toLive.js';
-import { applyEvent, revertEvent, type Reducers } from './replay.js';
+import { applyEvent, revertEvent, revertsExactly, type Reducers } from './replay.js';
 import type { TrackedState } from './SnapshotSource.js';
 import type { At, StateReconstructor } from './StateReconstructor.js';
 
 /**
  * Steps through a session one event at a time, both ways. It owns a working
  * state: next() applies the next event, prev() reverts the current one with
- * its recorded `prev` values (O(size of the patch), no rematerialization).
+ * its recorded `prev` values (O(size of the patch), no rematerialization),
+ * except for a removal, whose key would come back last in iteration order:
+ * that step is rebuilt through the reconstructor, so the state stays exact.
  * The decoded block under the cursor is held, so a step is an array access.
  */
 export class Cursor {
@@ -73,8 +75,8 @@ export class Cursor {
     if (this.seqNow <= 0) return undefined;
     const e = await this.eventAt(this.seqNow);
     if (!e) return undefined;
-    if (!revertEvent(this.working, e, this.reducers)) {
-      // A custom reducer's effect has no recorded inverse: rebuild instead.
+    if (!revertsExactly(e, this.reducers) || !revertEvent(this.working, e, this.reducers)) {
+      // No exact inverse (a removal's key order, a reducer's effect): rebuild instead.
       await this.seek({ seq: this.seqNow - 1 });
       return e;
     }

@@ -5,7 +5,7 @@ import { EventReader } from '../src/log/EventReader.js';
 import { resolveSession } from '../src/store/Sessions.js';
 import type { Store } from '../src/store/Store.js';
 import { toLive } from '../src/values/toLive.js';
-import { affectsState, applyEvent, revertEvent, type Reducers } from './replay.js';
+import { affectsState, applyEvent, revertEvent, revertsExactly, type Reducers } from './replay.js';
 import { noSnapshots, type SnapshotSource, type TrackedState } from './SnapshotSource.js';
 
 /** An instant: a time (integer µs since the epoch, like events' `t`) or a seq. */
@@ -164,7 +164,11 @@ export class StateReconstructor {
     return { state: base.state, meta };
   }
 
-  /** Moves `w` to `seq` in place: forward by applying events, backward by reverting them. */
+  /**
+   * Moves `w` to `seq` in place: forward by applying events, backward by
+   * reverting them. Returns false (w is then unusable) when a step back
+   * cannot be reverted exactly.
+   */
   private async walk(w: Working, seq: number, meta: { replayed: number; incomplete: boolean }): Promise<boolean> {
     const reader = this.reader(w.sessionId);
     if (seq > w.seq) {
@@ -181,7 +185,7 @@ export class StateReconstructor {
     }
     for await (const e of reader.events({ fromSeq: seq + 1, toSeq: w.seq, reverse: true })) {
       this.check(e, meta);
-      if (!revertEvent(w.state, e, this.reducers)) return false;
+      if (!revertsExactly(e, this.reducers) || !revertEvent(w.state, e, this.reducers)) return false;
       meta.replayed++;
       w.seq = e.seq - 1;
     }

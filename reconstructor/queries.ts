@@ -1,5 +1,7 @@
 import type { HindsightEvent } from '../src/events.js';
-import { describeChanges } from '../src/snapshots/structuralDiff.js';
+import { deepEqual, describeChanges } from '../src/snapshots/structuralDiff.js';
+import { childAt, MISSING } from '../src/tracking/treeOps.js';
+import type { PathSegment } from '../src/tracking/paths.js';
 import type { StatePatch } from '../src/tracking/patches.js';
 import { toLive } from '../src/values/toLive.js';
 import { affectsState, applyEvent } from './replay.js';
@@ -29,9 +31,25 @@ export interface HistoryEntry extends EventRef {
   op: StatePatch['op'];
   /** [trackedName, ...path] the patch addressed. */
   path: unknown[];
+  /**
+   * The patch's new and old values. When the patch addressed a parent of the
+   * queried path (a whole object replaced), these are the values AT the
+   * queried path inside it (undefined where it did not exist).
+   */
   value?: unknown;
   prev?: unknown;
   index?: number;
+}
+
+/** The value under `rest` inside a recorded value; numeric text indexes arrays. */
+function valueAt(root: unknown, rest: readonly unknown[]): unknown {
+  let cur = root;
+  for (const seg of rest) {
+    const key = Array.isArray(cur) && typeof seg === 'string' && /^\d+$/.test(seg) ? Number(seg) : seg;
+    cur = childAt(cur, key as PathSegment);
+    if (cur === MISSING) return undefined;
+  }
+  return cur;
 }
 
 export interface Range {
@@ -90,6 +108,17 @@ export async function history(rec: StateReconstructor, sessionId: string, path: 
     if (!overlaps(full, path)) continue;
     const p = e.data as StatePatch;
     const entry: HistoryEntry = { ...ref(e), op: p.op, path: full };
+    const rest = path.slice(full.length);
+    if (rest.length > 0 && (p.op === 'replace' || p.op === 'add' || p.op === 'remove')) {
+      const before = valueAt(p.prev, rest);
+      const after = p.op === 'remove' ? undefined : valueAt(p.value, rest);
+      // A parent replaced with an equal child leaves this path untouched.
+      if (deepEqual(before, after) && 'prev' in p) continue;
+      entry.value = toLive(after);
+      entry.prev = toLive(before);
+      out.push(entry);
+      continue;
+    }
     if ('value' in p) entry.value = toLive(p.value);
     if ('prev' in p) entry.prev = toLive(p.prev);
     if (p.index !== undefined) entry.index = p.index;

@@ -31,9 +31,20 @@ export function applyEvent(state: TrackedState, event: HindsightEvent, reducers:
 }
 
 /**
+ * Whether revertEvent restores the state exactly, iteration order included.
+ * Reverting a removal puts the key back last (finding its old position
+ * would cost O(size) on the recording side), and a custom reducer's effect
+ * has no recorded inverse: those steps are rematerialized instead.
+ */
+export function revertsExactly(event: HindsightEvent, reducers: Reducers | undefined): boolean {
+  if (event.kind === 'state.patch') return (event.data as StatePatch).op !== 'remove';
+  return !(event.kind === 'custom' && reducers !== undefined && Object.hasOwn(reducers, event.name));
+}
+
+/**
  * Undoes one event with its recorded `prev` values: O(size of the patch).
- * Returns false when the event cannot be undone that way (a custom reducer's
- * effect); the caller then rematerializes.
+ * Contents come back exactly; see revertsExactly for iteration order.
+ * Returns false when the event cannot be undone at all (a custom reducer's effect).
  */
 export function revertEvent(state: TrackedState, event: HindsightEvent, reducers: Reducers | undefined): boolean {
   if (event.kind === 'state.patch') {
