@@ -53,13 +53,6 @@ async function record(program: MutationProgram, blockEvents: number, dts: number
   return { store, sessionId: recorder.sessionId, truths, lastSeq: recorder.log.lastSeq };
 }
 
-/** The ground truth at a seq: the last capture at or before it (seqs between captures belong to one step). */
-function truthAtSeq(truths: Truth[], seq: number): Truth | undefined {
-  let found: Truth | undefined;
-  for (const tr of truths) if (tr.seq <= seq) found = tr;
-  return found;
-}
-
 const programs = fc.record({
   program: mutationProgramArb({ maxSteps: 30 }),
   blockEvents: fc.integer({ min: 1, max: 40 }),

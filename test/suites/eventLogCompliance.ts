@@ -166,7 +166,7 @@ export function eventLogCompliance(factory: StoreFactory): void {
     });
 
     it('finds the nearest event by time with a seek, not a scan', async () => {
-      const { reader, store, log } = await record(factory, Array.from({ length: 2000 }, () => ({ dt: 10, kind: 'custom', name: 'n' })), 16);
+      const { reader, store } = await record(factory, Array.from({ length: 2000 }, () => ({ dt: 10, kind: 'custom', name: 'n' })), 16);
       let reads = 0;
       for (const method of ['iterator', 'keys', 'values', 'get'] as const) {
         const original = (store.db as any)[method].bind(store.db);

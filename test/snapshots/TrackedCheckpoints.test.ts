@@ -1,0 +1,115 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ManualClock } from '../../src/Clock.js';
+import { EventLog } from '../../src/log/EventLog.js';
+import { StateTracker } from '../../src/tracking/Tracker.js';
+import { SnapshotManager } from '../../src/snapshots/SnapshotManager.js';
+import type { StorageType } from '../../src/snapshots/types.js';
+import { deepEqualExact } from '../fixtures/deepEqualExact.js';
+import { buildValue, mutationProgramArb, runStep, startProgram } from '../fixtures/mutationPrograms.js';
+import { diskStores, memoryStores, type StoreFactory } from '../fixtures/stores.js';
+
+async function trackedSession(factory: StoreFactory, storageType: StorageType, extra: Record<string, unknown> = {}) {
+  const store = await factory.open();
+  const clock = new ManualClock(1_650_000_000_000_000);
+  const log = await EventLog.create(store, { clock });
+  const tracker = new StateTracker(log, { activeContext: () => undefined });
+  const manager = new SnapshotManager({ store, storageType, maxRetentionTime: 0, ...extra });
+  return { store, clock, log, tracker, manager };
+}
+
+const cases: [StoreFactory, StorageType, boolean][] = [
+  [memoryStores(), 'memory', false],
+  [diskStores(), 'disk', true],
+  [memoryStores(), 'hybrid', false],
+];
+
+describe.each(cases)('tracked checkpoints (%s, %s)', (factory, storageType, inWorker) => {
+  afterAll(() => factory.cleanup());
+
+  it('every checkpoint reconstructs the tracked state at its seq; promoted fulls equal the fold of their chain', async () => {
+    await fc.assert(
+      fc.asyncProperty(mutationProgramArb({ maxSteps: 30 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), async (program, chain, every) => {
+        const { store, clock, log, tracker, manager } = await trackedSession(factory, storageType, { maxIncrementalChain: chain, foldInWorker: inWorker, maxSnapshots: 0 });
+        const root = tracker.track('root', buildValue(program.initial) as object);
+        const truth = new Map<string, { state: unknown; seq: number; t: number }>();
+        const take = (id: string | undefined) => {
+          if (id) truth.set(id, { state: Object.fromEntries(tracker.names().map((n) => [n, tracker.current(n)])), seq: log.lastSeq, t: log.lastEventT });
+        };
+        take(await manager.attachTracker(log.sessionId, tracker, log));
+        const run = startProgram(root);
+        for (const [i, step] of program.steps.entries()) {
+          clock.advance(7);
+          runStep(run, step);
+          if (i % every === every - 1) {
+            const p = manager.checkpoint(log.sessionId);
+            // The tracker was read synchronously: mutating now must not leak into that checkpoint.
+            take(await p);
+          }
+        }
+        // A name tracked after the first checkpoint joins the state.
+        if (program.steps.length % 2 === 0) tracker.track('later', { n: 1 });
+        take(await manager.checkpoint(log.sessionId));
+        await manager.idle();
+        const fulls = [...truth.keys()].filter((id) => manager.getMetadata(id)!.type === 'full');
+        for (const [id, want] of truth) {
+          const meta = manager.getMetadata(id)!;
+          expect({ seq: meta.seq, t: meta.t }).toEqual({ seq: want.seq, t: want.t });
+          const d = deepEqualExact(await manager.reconstructState(id), want.state);
+          expect(d, `snapshot ${id} (${meta.type})`).toBeUndefined();
+        }
+        // The initial full plus one promotion per `chain` incrementals (when there were that many).
+        const incrementalsTaken = truth.size - 1;
+        expect(fulls.length).toBeGreaterThanOrEqual(1 + (incrementalsTaken >= chain ? 1 : 0));
+        await manager.shutdown();
+        await log.close();
+        await store.close();
+      }),
+      { seed: 2024, numRuns: inWorker ? 8 : 25 },
+    );
+  });
+});
+
+describe('tracked incrementals', () => {
+  it('read only the dirty paths: no copy of the whole state after the first full', async () => {
+    const { store, log, tracker, manager } = await trackedSession(memoryStores(), 'memory');
+    const s = tracker.track('s', { a: { x: 1 }, b: Array.from({ length: 1000 }, (_, i) => ({ i })) });
+    await manager.attachTracker(log.sessionId, tracker, log);
+    let wholeCopies = 0;
+    const current = tracker.current.bind(tracker);
+    tracker.current = (name: string) => (wholeCopies++, current(name));
+    s.a.x = 2;
+    const id = await manager.checkpoint(log.sessionId);
+    expect(wholeCopies).toBe(0);
+    expect(manager.getMetadata(id!)!.rawSize).toBeLessThan(64);
+    expect(await manager.checkpoint(log.sessionId)).toBeUndefined();
+    await manager.shutdown();
+    await log.close();
+    await store.close();
+  });
+});
+
+describe('tracked automatic checkpoints', () => {
+  it('fire every N events and on the interval, stop on request, and emit their events', async () => {
+    const { store, log, tracker, manager } = await trackedSession(memoryStores(), 'memory', { eventInterval: 5, automaticInterval: 0 });
+    const events: string[] = [];
+    for (const e of ['automatic_snapshots_started', 'automatic_snapshots_stopped', 'snapshot_created']) manager.on(e, () => events.push(e));
+    const s = tracker.track('s', { n: 0, list: [] as number[] });
+    await manager.attachTracker(log.sessionId, tracker, log);
+    manager.startAutomaticSnapshots(log.sessionId);
+    for (let i = 0; i < 12; i++) s.list.push(i);
+    await new Promise((r) => setTimeout(r, 120));
+    await manager.idle();
+    manager.stopAutomaticSnapshots(log.sessionId);
+    const auto = await manager.searchSnapshots({ sessionId: log.sessionId, tags: ['automatic'] });
+    expect(auto.length).toBeGreaterThanOrEqual(1);
+    expect(deepEqualExact(await manager.reconstructState(auto.at(-1)!.id), { s: { n: 0, list: Array.from({ length: 12 }, (_, i) => i) } })).toBeUndefined();
+    expect(events[0]).toBe('snapshot_created');
+    expect(events).toContain('automatic_snapshots_started');
+    expect(events.at(-1)).toBe('automatic_snapshots_stopped');
+    expect(manager.getStatistics().automatic.taken).toBeGreaterThanOrEqual(1);
+    await manager.shutdown();
+    await log.close();
+    await store.close();
+  });
+});
