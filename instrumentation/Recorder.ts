@@ -1,4 +1,6 @@
 import { EventLog, type EventLogOptions } from '../src/log/EventLog.js';
+import { SnapshotManager, type SnapshotManagerOptions } from '../src/snapshots/SnapshotManager.js';
+import type { SnapshotConfig } from '../src/snapshots/types.js';
 import { openStore, type Store } from '../src/store/Store.js';
 import { StateTracker } from '../src/tracking/Tracker.js';
 import { otelActiveContext, type ActiveContext } from '../src/tracking/TrackerCore.js';
@@ -15,7 +17,15 @@ export interface RecorderOptions extends Omit<EventLogOptions, 'onError'> {
   activeContext?: () => ActiveContext | undefined;
   /** The recorder's own failures; it never throws into the host program. */
   onError?: (err: unknown) => void;
+  /**
+   * Checkpoints of the tracked state (SnapshotManager config), or false for
+   * none. Defaults: an incremental every 10,000 events and every 30 s, a
+   * full at least every 16 incrementals, stored in the recording itself.
+   */
+  snapshots?: Omit<SnapshotManagerOptions, 'store' | 'snapshotStore'> | false;
 }
+
+const SNAPSHOT_DEFAULTS: Partial<SnapshotConfig> = { eventInterval: 10_000, automaticInterval: 30_000, maxSnapshots: 0, maxRetentionTime: 0 };
 
 /**
  * One recording session: the event log, the state tracker and the producers
@@ -25,6 +35,8 @@ export interface RecorderOptions extends Omit<EventLogOptions, 'onError'> {
 export class Recorder {
   readonly log: EventLog;
   readonly tracker: StateTracker;
+  /** Checkpoints of the tracked state; undefined when disabled. */
+  readonly snapshots: SnapshotManager | undefined;
   private readonly activeContext: () => ActiveContext | undefined;
   private stopped = false;
 
@@ -32,9 +44,11 @@ export class Recorder {
     readonly store: Store,
     private readonly ownsStore: boolean,
     log: EventLog,
+    snapshots: SnapshotManager | undefined,
     options: RecorderOptions,
   ) {
     this.log = log;
+    this.snapshots = snapshots;
     this.activeContext = options.activeContext ?? otelActiveContext;
     this.tracker = new StateTracker(log, { activeContext: this.activeContext, onError: options.onError });
   }
@@ -43,7 +57,19 @@ export class Recorder {
     const store = options.store ?? (await openStore(options.memory ? { memory: true } : { dir: options.dir ?? '.hindsight' }));
     const onError = options.onError ?? (() => {});
     const log = await EventLog.create(store, { ...options, onError: (e) => onError(e) });
-    return new Recorder(store, !options.store, log, options);
+    let snapshots: SnapshotManager | undefined;
+    if (options.snapshots !== false) {
+      snapshots = new SnapshotManager({ ...SNAPSHOT_DEFAULTS, ...options.snapshots, store });
+      snapshots.on('error', (e: { error: unknown }) => onError(e.error));
+      await snapshots.ready();
+      snapshots.attachLog(log);
+    }
+    const recorder = new Recorder(store, !options.store, log, snapshots, options);
+    if (snapshots) {
+      await snapshots.attachTracker(log.sessionId, recorder.tracker, log);
+      if (snapshots.config.automaticInterval > 0 || snapshots.config.eventInterval > 0) snapshots.startAutomaticSnapshots(log.sessionId);
+    }
+    return recorder;
   }
 
   get sessionId(): string {
@@ -69,10 +95,16 @@ export class Recorder {
     return this.log.flush();
   }
 
+  /** Takes a checkpoint of the tracked state now (O(changes)); its id, or undefined when nothing changed. */
+  checkpoint(): Promise<string | undefined> {
+    return this.snapshots ? this.snapshots.checkpoint(this.sessionId) : Promise.resolve(undefined);
+  }
+
   /** Flushes, ends the session and closes the store if the recorder opened it. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.snapshots) await this.snapshots.shutdown();
     await this.log.close();
     if (this.ownsStore) await this.store.close();
   }

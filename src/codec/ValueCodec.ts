@@ -43,9 +43,10 @@ export function createPackr(structures: unknown[] = [], sink?: StructureSink): P
   return new Packr({
     ...OPTIONS,
     structures,
-    // Session-wide shapes are few (event envelopes, patches, span records);
-    // beyond this msgpackr embeds a shape inline in the block, which stays decodable.
-    maxSharedStructures: 256,
+    // msgpackr's defaults (32 shared + 32 own shapes) keep one-byte record
+    // ids: beyond 32 session-wide shapes, a shape is defined inline in each
+    // block that uses it. A larger shared table switches to two-byte ids,
+    // which a reader given `structures` directly decodes wrongly (measured).
     saveStructures: sink
       ? (s: unknown[]) => {
           sink.onStructures(s);
@@ -56,7 +57,7 @@ export function createPackr(structures: unknown[] = [], sink?: StructureSink): P
 }
 
 export function createUnpackr(structures: unknown[] = []): Unpackr {
-  return new Unpackr({ ...OPTIONS, structures, maxSharedStructures: 256 } as any);
+  return new Unpackr({ ...OPTIONS, structures } as any);
 }
 
 /** Records without shared structures: each buffer carries its own shapes (snapshots, exports, metadata). */

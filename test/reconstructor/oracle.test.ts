@@ -11,9 +11,10 @@ import { Recorder } from '../../instrumentation/Recorder.js';
 import { Recording } from '../../reconstructor/Recording.js';
 import { ManualClock } from '../../src/Clock.js';
 import { openStore, type Store } from '../../src/store/Store.js';
+import { Prefix, sessionRange } from '../../src/store/keys.js';
 import { deepEqualExact } from '../fixtures/deepEqualExact.js';
 import { buildValue, mutationProgramArb, runStep, startProgram, type MutationProgram } from '../fixtures/mutationPrograms.js';
-import { snapshotSettingsArb, withSnapshots, type SnapshotSettings } from '../fixtures/snapshotSettings.js';
+import { driveSnapshots, recorderSnapshotOptions, snapshotSettingsArb, type SnapshotSettings } from '../fixtures/snapshotSettings.js';
 
 interface Truth {
   seq: number;
@@ -32,8 +33,9 @@ interface Recorded {
 async function record(program: MutationProgram, blockEvents: number, dts: number[], settings: SnapshotSettings): Promise<Recorded> {
   const store = await openStore({ memory: true });
   const clock = new ManualClock();
-  const recorder = await Recorder.open({ store, clock, blockEvents, activeContext: () => undefined, onError: (e) => { throw e; } });
-  const snapshots = await withSnapshots(recorder, settings);
+  const errors: unknown[] = [];
+  const recorder = await Recorder.open({ store, clock, blockEvents, activeContext: () => undefined, onError: (e) => errors.push(e), snapshots: recorderSnapshotOptions(settings) });
+  const snapshots = driveSnapshots(recorder, settings);
   const root = recorder.track('root', buildValue(program.initial) as object);
   const counter = recorder.track('counter', { n: 0 });
   const run = startProgram(root);
@@ -49,7 +51,8 @@ async function record(program: MutationProgram, blockEvents: number, dts: number
     capture();
   }
   await snapshots.finish();
-  await recorder.log.close();
+  await recorder.stop();
+  if (errors.length) throw errors[0];
   return { store, sessionId: recorder.sessionId, truths, lastSeq: recorder.log.lastSeq };
 }
 
@@ -63,6 +66,7 @@ const programs = fc.record({
 
 describe('StateReconstructor oracle', () => {
   it('stateAt equals the live state at random instants, by time and by seq', async () => {
+    const bases = { snapshot: 0, other: 0 };
     await fc.assert(
       fc.asyncProperty(programs, async ({ program, blockEvents, dts, probes, settings }) => {
         const rec = await record(program, blockEvents, dts, settings);
@@ -72,6 +76,8 @@ describe('StateReconstructor oracle', () => {
           const truth = rec.truths[p % rec.truths.length];
           const bySeq = await session.stateAt({ seq: truth.seq });
           expect(deepEqualExact(truth.state, bySeq), `by seq ${truth.seq}`).toBeUndefined();
+          const base = recording.reconstructor.last!.base;
+          bases[base === 'start' || base === 'cache' ? 'other' : 'snapshot']++;
           // By time: the last capture with this t is the state after every event with t <= it.
           const lastWithT = [...rec.truths].reverse().find((x) => x.t === truth.t)!;
           const byTime = await session.stateAt(truth.t);
@@ -82,8 +88,40 @@ describe('StateReconstructor oracle', () => {
         }
         await rec.store.close();
       }),
-      { seed: 424242, numRuns: 150 },
+      { seed: 424242, numRuns: 1000 },
     );
+    // The property must exercise snapshot bases, not only replays from the start.
+    expect(bases.snapshot).toBeGreaterThan(bases.other / 4);
+  });
+
+  it('a corrupted snapshot still yields the right state, through a flagged fallback', async () => {
+    const managed = programs.filter((p) => p.settings.kind === 'manager');
+    let fellBack = 0;
+    await fc.assert(
+      fc.asyncProperty(managed, fc.nat(), fc.nat(), async ({ program, blockEvents, dts, settings }, pick, byte) => {
+        const rec = await record(program, blockEvents, dts, settings);
+        const records = await rec.store.db.iterator({ ...sessionRange(Prefix.snapshot, rec.sessionId) }).all();
+        const [key, value] = records[pick % records.length];
+        const damaged = Buffer.from(value);
+        damaged[byte % damaged.length] ^= 0x5a;
+        await rec.store.db.put(key, damaged);
+        const warnings: string[] = [];
+        const recording = Recording.fromStore(rec.store, { snapshots: settings.source, onWarning: (w) => warnings.push(w.snapshotId ?? '') });
+        const session = await recording.session(rec.sessionId);
+        for (const truth of rec.truths) {
+          recording.reconstructor.clearCache();
+          const r = await session.reconstruct({ seq: truth.seq });
+          expect(deepEqualExact(truth.state, r.state), `seq ${truth.seq}`).toBeUndefined();
+          if (r.fellBack) {
+            fellBack++;
+            expect(r.warnings.length).toBeGreaterThan(0);
+          }
+        }
+        await rec.store.close();
+      }),
+      { seed: 99, numRuns: 120 },
+    );
+    expect(fellBack).toBeGreaterThan(0);
   });
 
   it('stepping backwards from the end passes through every ground-truth state', async () => {
@@ -103,7 +141,7 @@ describe('StateReconstructor oracle', () => {
         expect(deepEqualExact(rec.truths[rec.truths.length - 1].state, cursor.state)).toBeUndefined();
         await rec.store.close();
       }),
-      { seed: 777, numRuns: 100 },
+      { seed: 777, numRuns: 400 },
     );
   });
 

@@ -75,6 +75,17 @@ export function eventLogCompliance(factory: StoreFactory): void {
       await store.close();
     });
 
+    it('decodes many distinct record shapes across blocks with a fresh reader', async () => {
+      const store = await factory.open();
+      const log = await EventLog.create(store, { blockEvents: 16 });
+      const data = Array.from({ length: 300 }, (_, i) => ({ [`k${i % 120}`]: i, [`j${i % 7}`]: { [`n${i % 45}`]: [i, { [`deep${i % 33}`]: i }] } }));
+      for (const d of data) log.append({ kind: 'custom', name: 'shape', data: d });
+      await log.close();
+      const events = await collect(new EventReader(store, log.sessionId));
+      expect(events.map((e) => e.data)).toEqual(data);
+      await store.close();
+    });
+
     it('answers seq and time ranges, both directions, with filters, like a brute-force scan (property)', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 60 }), fc.nat(), fc.nat(), fc.boolean(), async (steps, a, b, reverse) => {
