@@ -5,12 +5,18 @@
  * because absolute times on shared machines are noise.
  */
 import { runEventLogBench } from './eventlog.js';
+import { runReconstructBench } from './reconstruct.js';
+import { runSnapshotBench } from './snapshot.js';
 import type { BenchOptions, Figures } from './harness.js';
 import { TARGETS } from './targets.js';
 
 type Scenario = { name: string; run: (o: BenchOptions) => Promise<Figures> };
 
-const scenarios: Scenario[] = [{ name: 'eventlog', run: runEventLogBench }];
+const scenarios: Scenario[] = [
+  { name: 'eventlog', run: runEventLogBench },
+  { name: 'snapshot', run: runSnapshotBench },
+  { name: 'reconstruct', run: runReconstructBench },
+];
 
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));

@@ -6,11 +6,13 @@ import { Cursor } from './Cursor.js';
 import { diff, findFirst, history, replayEvents, spansAt, type FindOptions, type Range } from './queries.js';
 import type { Reducers } from './replay.js';
 import type { SnapshotSource, TrackedState } from './SnapshotSource.js';
+import { SnapshotManager } from '../src/snapshots/SnapshotManager.js';
+import { managerSnapshots } from './ManagerSnapshots.js';
 import { StateReconstructor, type At, type ReconstructionWarning } from './StateReconstructor.js';
 
 export interface OpenRecordingOptions {
   reducers?: Reducers;
-  /** Checkpoints to start from; defaults to the snapshots stored in the recording. */
+  /** Checkpoints to start from; defaults to the snapshots stored in the recording (noSnapshots: replay only). */
   snapshots?: (store: Store) => SnapshotSource;
   onWarning?: (warning: ReconstructionWarning) => void;
 }
@@ -89,6 +91,11 @@ export class RecordingSession {
   }
 }
 
+/** The checkpoints a recorder stored in the recording itself. */
+function storedSnapshots(store: Store): SnapshotSource {
+  return managerSnapshots(new SnapshotManager({ store, storageType: 'disk', automaticInterval: 0, eventInterval: 0, maxSnapshots: 0, maxRetentionTime: 0, foldInWorker: false }));
+}
+
 /** A recording directory opened for reading by a script, the CLI or a test. */
 export class Recording {
   private constructor(
@@ -103,7 +110,7 @@ export class Recording {
 
   /** Reads a store that is already open (an in-memory recording, or the writer's own store). */
   static fromStore(store: Store, options: OpenRecordingOptions = {}): Recording {
-    const snapshots = options.snapshots?.(store);
+    const snapshots = (options.snapshots ?? storedSnapshots)(store);
     return new Recording(store, new StateReconstructor(store, { snapshots, reducers: options.reducers, onWarning: options.onWarning }));
   }
 

@@ -2,11 +2,14 @@ import { ErrorCodes, HindsightError } from '../src/errors.js';
 import type { HindsightEvent } from '../src/events.js';
 import { LOG_EVENT_NAMES } from '../src/events.js';
 import { EventReader } from '../src/log/EventReader.js';
-import { resolveSession } from '../src/store/Sessions.js';
+import { resolveSession, type SessionInfo } from '../src/store/Sessions.js';
 import type { Store } from '../src/store/Store.js';
 import { toLive } from '../src/values/toLive.js';
 import { affectsState, applyEvent, revertEvent, revertsExactly, type Reducers } from './replay.js';
-import { noSnapshots, type SnapshotSource, type TrackedState } from './SnapshotSource.js';
+import { noSnapshots, type SnapshotPoint, type SnapshotSource, type TrackedState } from './SnapshotSource.js';
+
+/** Within this many events of a cached working state, the snapshot lookup is skipped. */
+const NEAR_EVENTS = 4096;
 
 /** An instant: a time (integer µs since the epoch, like events' `t`) or a seq. */
 export type At = number | { seq: number };
@@ -46,10 +49,24 @@ export interface ReconstructorOptions {
   onWarning?: (warning: ReconstructionWarning) => void;
 }
 
+interface ReplayMeta {
+  base: string;
+  replayed: number;
+  fellBack: boolean;
+  incomplete: boolean;
+  warnings: ReconstructionWarning[];
+}
+
 interface Working {
   sessionId: string;
   seq: number;
   state: TrackedState;
+  /**
+   * An independent copy of the state (at its own seq), prepared between
+   * requests: handing `state` out and promoting the spare costs O(distance)
+   * instead of an O(state) copy on the request path.
+   */
+  spare?: { sessionId: string; seq: number; state: TrackedState };
 }
 
 /**
@@ -69,6 +86,13 @@ export class StateReconstructor {
   private readonly onWarning: (w: ReconstructionWarning) => void;
   /** Flags of the most recent reconstruction, for callers of stateAt(). */
   last: Omit<Reconstruction, 'state'> | undefined;
+  private readonly sessions = new Map<string, SessionInfo>();
+  /** Requests in progress: background preparation waits for none to be. */
+  private inFlight = 0;
+  /** Bumped by clearCache(): background work of an older generation is dropped. */
+  private generation = 0;
+  /** Program-thread ms spent preparing spares and working states between requests. */
+  backgroundMs = 0;
 
   constructor(
     readonly store: Store,
@@ -95,9 +119,23 @@ export class StateReconstructor {
     return (await this.reconstruct(sessionId, at)).state;
   }
 
+  /**
+   * Session metadata, read once per reconstructor (a recording opened for
+   * reading is not written meanwhile; clearCache() forgets it).
+   */
+  async session(idOrName?: string): Promise<SessionInfo> {
+    const key = idOrName ?? '';
+    let info = this.sessions.get(key);
+    if (!info) {
+      info = await resolveSession(this.store.db, idOrName);
+      this.sessions.set(key, info);
+    }
+    return info;
+  }
+
   /** The seq of the last event at or before `at` (0 when none). */
   async seqAt(sessionId: string, at: At): Promise<number> {
-    const info = await resolveSession(this.store.db, sessionId);
+    const info = await this.session(sessionId);
     if (typeof at === 'number') {
       if (!Number.isFinite(at)) throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, `time must be a finite number of µs, got ${at}`);
       return Math.min(await this.reader(info.id).lastSeqAtOrBefore(Math.floor(at)), info.lastSeq);
@@ -109,40 +147,63 @@ export class StateReconstructor {
   }
 
   async reconstruct(sessionId: string, at: At): Promise<Reconstruction> {
-    const info = await resolveSession(this.store.db, sessionId);
-    const seq = await this.seqAt(info.id, at);
-    const result = await this.materialize(info.id, seq);
-    const state = toLive(result.state) as TrackedState;
-    const t = seq === 0 ? info.startT : ((await this.reader(info.id).get(seq))?.t ?? info.startT);
-    const out: Reconstruction = { ...result.meta, sessionId: info.id, seq, t, state };
-    const { state: _state, ...meta } = out;
-    this.last = meta;
-    return out;
+    this.inFlight++;
+    try {
+      const info = await this.session(sessionId);
+      const seq = await this.seqAt(info.id, at);
+      const result = await this.materialize(info.id, seq);
+      const t = seq === 0 ? info.startT : await this.tOf(info.id, seq, info.startT);
+      const out: Reconstruction = { ...result.meta, sessionId: info.id, seq, t, state: result.state };
+      const { state: _state, ...meta } = out;
+      this.last = meta;
+      return out;
+    } finally {
+      this.inFlight--;
+    }
   }
 
-  /** Drops cached states and blocks (cold measurements, or after the recording changed). */
+  private async tOf(sessionId: string, seq: number, fallback: number): Promise<number> {
+    const reader = this.reader(sessionId);
+    const block = reader.cachedBlockOf(seq);
+    if (block) return block[seq - block[0].seq].t;
+    return (await reader.get(seq))?.t ?? fallback;
+  }
+
+  /** Drops cached states, blocks and session metadata (cold measurements, or after the recording changed). */
   clearCache(): void {
     this.working.length = 0;
     this.readers.clear();
+    this.sessions.clear();
+    this.generation++;
   }
 
   /**
-   * A working state at exactly `seq`. It belongs to the cache: callers copy
-   * it before handing it out or mutating it.
+   * The state at exactly `seq`, owned by the caller. From a cached working
+   * state: walk it, hand it out and promote its spare (or copy it when no
+   * spare is ready). Cold: materialize a fresh state and hand it out as is;
+   * a working state for later requests is prepared between requests.
    */
   private async materialize(sessionId: string, seq: number): Promise<{ state: TrackedState; meta: Omit<Reconstruction, 'state' | 'sessionId' | 'seq' | 't'> }> {
     const warnings: ReconstructionWarning[] = [];
     const meta = { base: 'start', replayed: 0, fellBack: false, incomplete: false, warnings };
     const near = this.nearestWorking(sessionId, seq);
-    const point = await this.snapshots.nearest(sessionId, seq);
+    // Walking a few thousand cached events beats any snapshot: skip the lookup.
+    const point = near && Math.abs(near.seq - seq) <= NEAR_EVENTS ? undefined : await this.snapshots.nearest(sessionId, seq);
     // A cached state closer than the nearest snapshot wins: walking it costs O(distance).
     if (near && (!point || Math.abs(near.seq - seq) <= seq - point.seq)) {
       if (await this.walk(near, seq, meta)) {
         meta.base = 'cache';
-        return { state: near.state, meta };
+        return { state: this.handOut(near), meta };
       }
       this.dropWorking(near);
     }
+    const fresh = await this.fromSnapshot(sessionId, point, seq, meta);
+    this.prepareWorking(sessionId, seq);
+    return { state: fresh.state, meta };
+  }
+
+  /** The nearest usable snapshot at or before `point` (falling back past broken ones), walked to `seq`. */
+  private async fromSnapshot(sessionId: string, point: SnapshotPoint | undefined, seq: number, meta: ReplayMeta): Promise<Working> {
     let base: Working = { sessionId, seq: 0, state: {} };
     let candidate = point;
     while (candidate) {
@@ -153,15 +214,64 @@ export class StateReconstructor {
       } catch (err) {
         const message = `snapshot ${candidate.id} at seq ${candidate.seq} is unusable (${(err as Error).message}); falling back to an earlier base`;
         const w = { code: (err as HindsightError).code ?? ErrorCodes.CORRUPT_SNAPSHOT, message, snapshotId: candidate.id };
-        warnings.push(w);
+        meta.warnings.push(w);
         this.onWarning(w);
         meta.fellBack = true;
         candidate = candidate.seq > 0 ? await this.snapshots.nearest(sessionId, candidate.seq - 1) : undefined;
       }
     }
     await this.walk(base, seq, meta);
-    this.keepWorking(base);
-    return { state: base.state, meta };
+    return base;
+  }
+
+  /** Gives `w.state` to the caller and keeps an independent state in the cache. */
+  private handOut(w: Working): TrackedState {
+    const spare = w.spare;
+    w.spare = undefined;
+    if (!spare || !this.walkSync(spare, w.seq)) {
+      this.prepareSpare(w);
+      return toLive(w.state) as TrackedState;
+    }
+    const out = w.state;
+    w.state = spare.state;
+    this.prepareSpare(w);
+    return out;
+  }
+
+  /** Runs `job` once no request is in progress, unless the cache was cleared meanwhile. */
+  private whenIdle(job: () => void | Promise<void>): void {
+    const generation = this.generation;
+    const attempt = (): void => {
+      if (generation !== this.generation) return;
+      if (this.inFlight > 0) {
+        setImmediate(attempt);
+        return;
+      }
+      const t0 = performance.now();
+      void Promise.resolve(job())
+        .catch(() => {})
+        .finally(() => (this.backgroundMs += performance.now() - t0));
+    };
+    setImmediate(attempt);
+  }
+
+  private prepareSpare(w: Working): void {
+    this.whenIdle(() => {
+      if (w.spare || !this.working.includes(w)) return;
+      w.spare = { sessionId: w.sessionId, seq: w.seq, state: toLive(w.state) as TrackedState };
+    });
+  }
+
+  /** After a cold request, builds a working state near `seq` for the requests that follow. */
+  private prepareWorking(sessionId: string, seq: number): void {
+    const generation = this.generation;
+    this.whenIdle(async () => {
+      const meta: ReplayMeta = { base: 'start', replayed: 0, fellBack: false, incomplete: false, warnings: [] };
+      const w = await this.fromSnapshot(sessionId, await this.snapshots.nearest(sessionId, seq), seq, meta);
+      if (generation !== this.generation || this.nearestWorking(sessionId, seq)?.seq === seq) return;
+      this.keepWorking(w);
+      this.prepareSpare(w);
+    });
   }
 
   /**
@@ -172,6 +282,8 @@ export class StateReconstructor {
   private async walk(w: Working, seq: number, meta: { replayed: number; incomplete: boolean }): Promise<boolean> {
     const reader = this.reader(w.sessionId);
     if (seq > w.seq) {
+      meta.replayed += this.applyCached(w, seq, meta);
+      if (w.seq >= seq) return true;
       for await (const e of reader.events({ fromSeq: w.seq + 1, toSeq: seq })) {
         this.check(e, meta);
         if (affectsState(e, this.reducers)) {
@@ -183,6 +295,9 @@ export class StateReconstructor {
       w.seq = seq;
       return true;
     }
+    // Backwards through blocks already decoded, without I/O, then from the store.
+    if (!this.revertCached(w, seq, meta)) return false;
+    if (w.seq <= seq) return true;
     for await (const e of reader.events({ fromSeq: seq + 1, toSeq: w.seq, reverse: true })) {
       this.check(e, meta);
       if (!revertsExactly(e, this.reducers) || !revertEvent(w.state, e, this.reducers)) return false;
@@ -191,6 +306,49 @@ export class StateReconstructor {
     }
     w.seq = seq;
     return true;
+  }
+
+  /**
+   * Applies events after `w.seq` up to `seq` from decoded blocks already in
+   * memory (no I/O); stops where the cache does. Returns the events applied.
+   */
+  private applyCached(w: { sessionId: string; seq: number; state: TrackedState }, seq: number, meta?: { incomplete: boolean }): number {
+    const reader = this.reader(w.sessionId);
+    let applied = 0;
+    for (let block = reader.cachedBlockOf(w.seq + 1); block && w.seq < seq; block = reader.cachedBlockOf(w.seq + 1)) {
+      for (let i = w.seq + 1 - block[0].seq; i < block.length && w.seq < seq; i++) {
+        const e = block[i];
+        if (meta) this.check(e, meta);
+        if (affectsState(e, this.reducers)) {
+          w.state = applyEvent(w.state, e, this.reducers);
+          applied++;
+        }
+        w.seq = e.seq;
+      }
+    }
+    return applied;
+  }
+
+  /** Reverts events down to `seq` from cached blocks (no I/O); false when one has no exact inverse. */
+  private revertCached(w: { sessionId: string; seq: number; state: TrackedState }, seq: number, meta?: { replayed: number; incomplete: boolean }): boolean {
+    const reader = this.reader(w.sessionId);
+    for (let block = reader.cachedBlockOf(w.seq); block && w.seq > seq; block = reader.cachedBlockOf(w.seq)) {
+      for (let i = w.seq - block[0].seq; i >= 0 && w.seq > seq; i--) {
+        const e = block[i];
+        if (meta) this.check(e, meta);
+        if (!revertsExactly(e, this.reducers) || !revertEvent(w.state, e, this.reducers)) return false;
+        if (meta) meta.replayed++;
+        w.seq = e.seq - 1;
+      }
+    }
+    return true;
+  }
+
+  /** Moves a spare to `seq` from cached blocks only, either way; false when it cannot. */
+  private walkSync(w: { sessionId: string; seq: number; state: TrackedState }, seq: number): boolean {
+    if (seq >= w.seq) this.applyCached(w, seq);
+    else if (!this.revertCached(w, seq)) return false;
+    return w.seq === seq;
   }
 
   private check(e: HindsightEvent, meta: { incomplete: boolean }): void {

@@ -60,6 +60,14 @@ export class EventReader {
     this.cache = new LruCache(options.cachedBlocks ?? 0);
   }
 
+  /** The decoded block holding `seq` if it is in the block cache (no I/O), else undefined. */
+  cachedBlockOf(seq: number): HindsightEvent[] | undefined {
+    for (const [first, events] of this.cache.entries()) {
+      if (first <= seq && seq < first + events.length) return events;
+    }
+    return undefined;
+  }
+
   /** The decoded block holding `seq` (its events in seq order), or undefined past the end. */
   async blockOf(seq: number): Promise<HindsightEvent[] | undefined> {
     for await (const ref of this.blocksReverse(seq)) {
