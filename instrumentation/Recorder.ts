@@ -56,20 +56,27 @@ export class Recorder {
   static async open(options: RecorderOptions = {}): Promise<Recorder> {
     const store = options.store ?? (await openStore(options.memory ? { memory: true } : { dir: options.dir ?? '.hindsight' }));
     const onError = options.onError ?? (() => {});
-    const log = await EventLog.create(store, { ...options, onError: (e) => onError(e) });
     let snapshots: SnapshotManager | undefined;
-    if (options.snapshots !== false) {
-      snapshots = new SnapshotManager({ ...SNAPSHOT_DEFAULTS, ...options.snapshots, store });
-      snapshots.on('error', (e: { error: unknown }) => onError(e.error));
-      await snapshots.ready();
-      snapshots.attachLog(log);
+    try {
+      const log = await EventLog.create(store, { ...options, onError: (e) => onError(e) });
+      if (options.snapshots !== false) {
+        snapshots = new SnapshotManager({ ...SNAPSHOT_DEFAULTS, ...options.snapshots, store });
+        snapshots.on('error', (e: { error: unknown }) => onError(e.error));
+        await snapshots.ready();
+        snapshots.attachLog(log);
+      }
+      const recorder = new Recorder(store, !options.store, log, snapshots, options);
+      if (snapshots) {
+        await snapshots.attachTracker(log.sessionId, recorder.tracker, log);
+        if (snapshots.config.automaticInterval > 0 || snapshots.config.eventInterval > 0) snapshots.startAutomaticSnapshots(log.sessionId);
+      }
+      return recorder;
+    } catch (err) {
+      // A recorder that failed to start must not leave the directory locked.
+      await snapshots?.shutdown().catch(() => {});
+      if (!options.store) await store.close().catch(() => {});
+      throw err;
     }
-    const recorder = new Recorder(store, !options.store, log, snapshots, options);
-    if (snapshots) {
-      await snapshots.attachTracker(log.sessionId, recorder.tracker, log);
-      if (snapshots.config.automaticInterval > 0 || snapshots.config.eventInterval > 0) snapshots.startAutomaticSnapshots(log.sessionId);
-    }
-    return recorder;
   }
 
   get sessionId(): string {

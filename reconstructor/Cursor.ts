@@ -2,7 +2,7 @@ import { ErrorCodes, HindsightError } from '../src/errors.js';
 import type { HindsightEvent } from '../src/events.js';
 import type { EventReader } from '../src/log/EventReader.js';
 import { toLive } from '../src/values/toLive.js';
-import { applyEvent, revertEvent, revertsExactly, type Reducers } from './replay.js';
+import { applyEvent, ownEvent, revertEvent, revertsExactly, type Reducers } from './replay.js';
 import type { TrackedState } from './SnapshotSource.js';
 import type { At, StateReconstructor } from './StateReconstructor.js';
 
@@ -42,12 +42,12 @@ export class Cursor {
 
   /** The event at the cursor (the last one applied), or undefined at the start. */
   get event(): HindsightEvent | undefined {
-    return this.index >= 0 ? this.block[this.index] : undefined;
+    return this.index >= 0 ? ownEvent(this.block[this.index]) : undefined;
   }
 
   /** t of the event at the cursor (undefined at the start). */
   get at(): number | undefined {
-    return this.event?.t;
+    return this.index >= 0 ? this.block[this.index].t : undefined;
   }
 
   /** The cursor's working state: read it, don't keep it (the next step changes it). */
@@ -67,7 +67,7 @@ export class Cursor {
     if (!e) return undefined;
     this.working = applyEvent(this.working, e, this.reducers);
     this.seqNow = e.seq;
-    return e;
+    return ownEvent(e);
   }
 
   /** Reverts the event at the cursor; returns it, or undefined at the start. */
@@ -78,11 +78,11 @@ export class Cursor {
     if (!revertsExactly(e, this.reducers) || !revertEvent(this.working, e, this.reducers)) {
       // No exact inverse (a removal's key order, a reducer's effect): rebuild instead.
       await this.seek({ seq: this.seqNow - 1 });
-      return e;
+      return ownEvent(e);
     }
     this.seqNow = e.seq - 1;
     await this.eventAt(this.seqNow);
-    return e;
+    return ownEvent(e);
   }
 
   /** Moves to `at` (rebuilding through the reconstructor, which reuses its cache). */

@@ -93,6 +93,7 @@ export class StateReconstructor {
   private generation = 0;
   /** Program-thread ms spent preparing spares and working states between requests. */
   backgroundMs = 0;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly store: Store,
@@ -128,7 +129,8 @@ export class StateReconstructor {
     let info = this.sessions.get(key);
     if (!info) {
       info = await resolveSession(this.store.db, idOrName);
-      this.sessions.set(key, info);
+      // A session still being written grows: read its metadata every time.
+      if (info.status !== 'running') this.sessions.set(key, info);
     }
     return info;
   }
@@ -146,7 +148,17 @@ export class StateReconstructor {
     return Math.min(at.seq, info.lastSeq);
   }
 
-  async reconstruct(sessionId: string, at: At): Promise<Reconstruction> {
+  /**
+   * Requests run one at a time: two walks of one cached working state at
+   * once would interleave their events.
+   */
+  reconstruct(sessionId: string, at: At): Promise<Reconstruction> {
+    const run = this.queue.then(() => this.reconstructNow(sessionId, at));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async reconstructNow(sessionId: string, at: At): Promise<Reconstruction> {
     this.inFlight++;
     try {
       const info = await this.session(sessionId);
@@ -191,11 +203,17 @@ export class StateReconstructor {
     const point = near && Math.abs(near.seq - seq) <= NEAR_EVENTS ? undefined : await this.snapshots.nearest(sessionId, seq);
     // A cached state closer than the nearest snapshot wins: walking it costs O(distance).
     if (near && (!point || Math.abs(near.seq - seq) <= seq - point.seq)) {
-      if (await this.walk(near, seq, meta)) {
+      let walked = false;
+      try {
+        walked = await this.walk(near, seq, meta);
+      } finally {
+        // A walk that failed or threw midway leaves a state nobody can trust.
+        if (!walked) this.dropWorking(near);
+      }
+      if (walked) {
         meta.base = 'cache';
         return { state: this.handOut(near), meta };
       }
-      this.dropWorking(near);
     }
     const fresh = await this.fromSnapshot(sessionId, point, seq, meta);
     this.prepareWorking(sessionId, seq);
@@ -279,19 +297,21 @@ export class StateReconstructor {
    * reverting them. Returns false (w is then unusable) when a step back
    * cannot be reverted exactly.
    */
-  private async walk(w: Working, seq: number, meta: { replayed: number; incomplete: boolean }): Promise<boolean> {
+  private async walk(w: Working, seq: number, meta: ReplayMeta): Promise<boolean> {
     const reader = this.reader(w.sessionId);
     if (seq > w.seq) {
       meta.replayed += this.applyCached(w, seq, meta);
       if (w.seq >= seq) return true;
       for await (const e of reader.events({ fromSeq: w.seq + 1, toSeq: seq })) {
         this.check(e, meta);
+        if (e.seq !== w.seq + 1) this.gap(w.seq + 1, e.seq - 1, meta);
         if (affectsState(e, this.reducers)) {
           w.state = applyEvent(w.state, e, this.reducers);
           meta.replayed++;
         }
         w.seq = e.seq;
       }
+      if (w.seq < seq) this.gap(w.seq + 1, seq, meta);
       w.seq = seq;
       return true;
     }
@@ -353,6 +373,14 @@ export class StateReconstructor {
 
   private check(e: HindsightEvent, meta: { incomplete: boolean }): void {
     if (e.kind === 'log' && e.name === LOG_EVENT_NAMES.dropped) meta.incomplete = true;
+  }
+
+  /** Events missing from the log (a write that failed): the state may lack their changes. */
+  private gap(from: number, to: number, meta: { incomplete: boolean; warnings?: ReconstructionWarning[] }): void {
+    meta.incomplete = true;
+    const w = { code: ErrorCodes.CORRUPT_BLOCK, message: `events ${from}..${to} are missing from the log; the state may lack their changes` };
+    meta.warnings?.push(w);
+    this.onWarning(w);
   }
 
   private nearestWorking(sessionId: string, seq: number): Working | undefined {

@@ -4,7 +4,7 @@ import { childAt, MISSING } from '../src/tracking/treeOps.js';
 import type { PathSegment } from '../src/tracking/paths.js';
 import type { StatePatch } from '../src/tracking/patches.js';
 import { toLive } from '../src/values/toLive.js';
-import { affectsState, applyEvent } from './replay.js';
+import { affectsState, applyEvent, ownEvent } from './replay.js';
 import type { TrackedState } from './SnapshotSource.js';
 import type { At, StateReconstructor } from './StateReconstructor.js';
 
@@ -82,8 +82,12 @@ function ref(e: HindsightEvent): EventRef {
   return r;
 }
 
+/**
+ * [after, to] in seqs: events with after < seq <= to are in range. `from` is
+ * inclusive: a time takes the events at that time, `{ seq }` that event.
+ */
 async function bounds(rec: StateReconstructor, sessionId: string, range: Range): Promise<[number, number]> {
-  const from = range.from === undefined ? 0 : await rec.seqAt(sessionId, range.from);
+  const from = range.from === undefined ? 0 : typeof range.from === 'number' ? await rec.seqAt(sessionId, range.from - 1) : Math.max(0, range.from.seq - 1);
   const to = range.to === undefined ? Number.MAX_SAFE_INTEGER : await rec.seqAt(sessionId, range.to);
   return [from, to];
 }
@@ -151,7 +155,9 @@ export async function findFirst(
   predicate: (state: Readonly<TrackedState>) => boolean,
   options: FindOptions = {},
 ): Promise<FindResult | undefined> {
-  const [from, toBound] = await bounds(rec, sessionId, options);
+  // The state AT `from` is the first candidate (not the one before it).
+  const [, toBound] = await bounds(rec, sessionId, options);
+  const from = options.from === undefined ? 0 : await rec.seqAt(sessionId, options.from);
   const to = Math.min(toBound, await rec.seqAt(sessionId, { seq: Number.MAX_SAFE_INTEGER }));
   let start = from;
   let stop = to;
@@ -225,7 +231,7 @@ export async function replayEvents(
   let n = 0;
   for await (const e of rec.reader(sessionId).events({ fromSeq: from + 1, toSeq: to })) {
     if (affectsState(e, rec.reducers)) state = applyEvent(state, e, rec.reducers);
-    await callback(e, state);
+    await callback(ownEvent(e), state);
     n++;
   }
   return n;

@@ -1,5 +1,6 @@
 import type { HindsightEvent } from '../src/events.js';
 import { applyPatch, revertPatch, type StatePatch } from '../src/tracking/patches.js';
+import { toLive } from '../src/values/toLive.js';
 import type { TrackedState } from './SnapshotSource.js';
 
 /**
@@ -9,6 +10,15 @@ import type { TrackedState } from './SnapshotSource.js';
  */
 export type Reducer = (state: TrackedState, event: HindsightEvent) => TrackedState | void;
 export type Reducers = Record<string, Reducer>;
+
+/**
+ * A copy of a decoded event for user code (reducers, callbacks, cursors):
+ * decoded blocks are cached and shared, so handing out the cached object
+ * would let a caller rewrite the past.
+ */
+export function ownEvent(e: HindsightEvent): HindsightEvent {
+  return e.data === undefined || typeof e.data !== 'object' || e.data === null ? { ...e } : { ...e, data: toLive(e.data) };
+}
 
 /** Whether replaying `event` changes state at all (the rest are skipped cheaply). */
 export function affectsState(event: HindsightEvent, reducers: Reducers | undefined): boolean {
@@ -24,7 +34,7 @@ export function applyEvent(state: TrackedState, event: HindsightEvent, reducers:
     return state;
   }
   if (event.kind === 'custom' && reducers && Object.hasOwn(reducers, event.name)) {
-    const out = reducers[event.name](state, event);
+    const out = reducers[event.name](state, ownEvent(event));
     return out === undefined ? state : out;
   }
   return state;

@@ -1,4 +1,4 @@
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import type { Packr } from 'msgpackr';
 import { AnchoredClock, type Clock } from '../Clock.js';
 import { ErrorCodes, HindsightError } from '../errors.js';
@@ -68,7 +68,8 @@ export class EventLog {
   private readonly clock: Clock;
   private readonly packr: Packr;
   private readonly structures: unknown[] = [];
-  private structuresDirty = false;
+  /** How many shared structures a successful batch has stored (spills do not count). */
+  private structuresSaved = 0;
   private readonly blockEvents: number;
   private readonly flushMs: number;
   private readonly maxPending: number;
@@ -84,8 +85,12 @@ export class EventLog {
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private droppedUnreported = 0;
+  private closing = false;
+  /** Waiters woken after every batch the writer finishes (and when it stops). */
+  private progress: (() => void)[] = [];
   private closed = false;
   private spilled = false;
+  private spillGeneration = 0;
   private readonly counters: EventLogStats = { appended: 0, dropped: 0, lost: 0, written: 0, blocks: 0, bytesWritten: 0, pending: 0, errors: 0, encodeMs: 0 };
 
   private constructor(store: Store, options: EventLogOptions) {
@@ -107,7 +112,7 @@ export class EventLog {
       throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, "overflow 'wait' needs a disk store (it spills to a file)");
     }
     this.onError = options.onError ?? (() => {});
-    this.packr = createPackr(this.structures, { onStructures: () => (this.structuresDirty = true) });
+    this.packr = createPackr(this.structures);
   }
 
   /** Opens a new session in `store` and records its metadata. */
@@ -144,7 +149,7 @@ export class EventLog {
    * value nobody mutates afterwards (tracked state and record() pass copies).
    */
   append(input: EventInput): number {
-    if (this.closed) return this.refuse();
+    if (this.closing) return this.refuse();
     if (this.counters.appended - this.counters.written - this.counters.lost >= this.maxPending && !this.makeRoom()) return this.refuse();
     let t = this.clock.nowUs();
     if (t < this.lastT) t = this.lastT;
@@ -158,11 +163,15 @@ export class EventLog {
     return seq;
   }
 
-  /** Resolves once everything appended before the call is in LevelDB. */
+  /** Resolves once everything appended before the call is in LevelDB (or counted lost). */
   async flush(): Promise<void> {
+    const target = this.counters.appended;
     this.seal();
-    while (this.writing) await this.writing;
-    await this.foldOwnSpill();
+    this.startWriter();
+    // Wait for these events only, batch by batch: under sustained load the writer never idles.
+    while (this.writing && (this.counters.written + this.counters.lost < target || this.spilled)) {
+      await new Promise<void>((resolve) => this.progress.push(resolve));
+    }
   }
 
   /**
@@ -181,10 +190,17 @@ export class EventLog {
         this.info.status = status;
         this.info.endT = this.lastT;
       }
-      const ops = this.opsFor(pendingBlocks, (b) => b.value ?? compressBlockSync(b.info, b.packed));
-      appendSpill(spillPath(this.store.dir, this.sessionId), ops);
-      this.spilled = true;
-      for (const b of pendingBlocks) this.counters.written += b.info.count;
+      try {
+        // Structures always go with a spill: it may be all that survives.
+        const { ops } = this.opsFor(pendingBlocks, (b) => b.value ?? compressBlockSync(b.info, b.packed), true);
+        appendSpill(spillPath(this.store.dir, this.sessionId), ops);
+        this.spilled = true;
+        this.spillGeneration++;
+        for (const b of pendingBlocks) this.counters.written += b.info.count;
+      } catch (err) {
+        this.markLost(pendingBlocks);
+        throw err;
+      }
     } catch (err) {
       this.report(err);
     }
@@ -192,7 +208,9 @@ export class EventLog {
 
   /** Flushes, marks the session ended (or as given) and stops accepting events. */
   async close(status: Exclude<SessionStatus, 'running'> = 'ended'): Promise<void> {
-    if (this.closed) return;
+    if (this.closing) return;
+    // From here on append refuses: nothing is accepted that close would not write.
+    this.closing = true;
     await this.flush();
     this.closed = true;
     this.info.status = status;
@@ -235,20 +253,70 @@ export class EventLog {
     if (this.current.length === 0) return;
     const events = this.current;
     this.current = [];
-    // Encoded at once, in seq order (shared structures grow in that order):
-    // the event objects die young instead of being promoted while they wait
-    // for the writer, which cut GC time by about half on the benchmark mix.
-    const started = performance.now();
-    const packed = packBlock(this.packr, this.structures, events);
-    this.counters.encodeMs += performance.now() - started;
-    this.sealed.push({ info: blockInfo(events, this.currentFirstSeq), packed });
+    const info = blockInfo(events, this.currentFirstSeq);
     this.currentFirstSeq += events.length;
-    if (!this.writing) this.writing = this.writeLoop();
+    try {
+      // Encoded at once, in seq order (shared structures grow in that order):
+      // the event objects die young instead of being promoted while they wait
+      // for the writer, which cut GC time by about half on the benchmark mix.
+      const started = performance.now();
+      const packed = this.pack(events);
+      this.counters.encodeMs += performance.now() - started;
+      this.sealed.push({ info, packed });
+    } catch (err) {
+      this.markLost([{ info }]);
+      this.report(err);
+    }
+    this.startWriter();
+  }
+
+  /**
+   * Packs a block; a value msgpack cannot carry (appended directly, not
+   * through copyValue) becomes an uncopyable marker instead of costing the
+   * block or throwing into the caller.
+   */
+  private pack(events: PendingEvent[]): PackedBlock {
+    try {
+      return packBlock(this.packr, this.structures, events);
+    } catch {
+      for (const e of events) {
+        try {
+          packStandalone(e.data);
+        } catch (err) {
+          e.data = { '@hindsight': 'uncopyable', message: (err as Error).message };
+        }
+      }
+      return packBlock(this.packr, this.structures, events);
+    }
+  }
+
+  private startWriter(): void {
+    if (!this.writing && (this.sealed.length > 0 || this.spilled)) this.writing = this.writeLoop();
+  }
+
+  private wake(): void {
+    const waiters = this.progress;
+    this.progress = [];
+    for (const w of waiters) w();
+  }
+
+  /** Events that will never be stored: counted, and their seq ranges kept in the session metadata. */
+  private markLost(blocks: { info: BlockInfo }[]): void {
+    for (const b of blocks) {
+      this.counters.lost += b.info.count;
+      (this.info.lost ??= []).push([b.info.firstSeq, b.info.lastSeq]);
+    }
   }
 
   private async writeLoop(): Promise<void> {
     try {
-      while (this.sealed.length > 0) {
+      while (this.sealed.length > 0 || this.spilled) {
+        // Folding runs here, between batches, so no batch races it.
+        if (this.sealed.length === 0) {
+          await this.foldOwnSpill();
+          this.wake();
+          continue;
+        }
         const blocks = this.sealed;
         this.sealed = [];
         this.inflight = blocks;
@@ -256,8 +324,9 @@ export class EventLog {
           // lz4 runs on the libuv pool, all blocks of the batch in parallel.
           await Promise.all(blocks.map(async (b) => (b.value = await compressBlock(b.info, b.packed))));
           if (this.inflight !== blocks) continue; // flushSync took them over
-          const ops = this.opsFor(blocks, (b) => b.value!);
+          const { ops, structures } = this.opsFor(blocks, (b) => b.value!);
           await this.store.db.batch(ops.map(([key, value]) => ({ type: 'put' as const, key, value })));
+          this.structuresSaved = Math.max(this.structuresSaved, structures);
           if (this.inflight !== blocks) continue;
           this.inflight = [];
           for (const b of blocks) {
@@ -268,19 +337,24 @@ export class EventLog {
         } catch (err) {
           if (this.inflight === blocks) {
             this.inflight = [];
-            for (const b of blocks) this.counters.lost += b.info.count;
+            this.markLost(blocks);
           }
           this.report(err);
         }
         this.reportDrops();
+        this.wake();
       }
     } finally {
       this.writing = undefined;
+      this.wake();
     }
   }
 
-  /** The put operations that store `blocks`, plus structures and session metadata. */
-  private opsFor(blocks: Sealed[], valueOf: (b: Sealed) => Buffer): PutOp[] {
+  /**
+   * The put operations that store `blocks`, plus session metadata and the
+   * shared structures when some are not stored yet (or `withStructures`).
+   */
+  private opsFor(blocks: Sealed[], valueOf: (b: Sealed) => Buffer, withStructures = false): { ops: PutOp[]; structures: number } {
     const ops: PutOp[] = [];
     for (const b of blocks) {
       const value = valueOf(b);
@@ -288,10 +362,10 @@ export class EventLog {
       ops.push([blockKey(this.sessionId, b.info.firstSeq), value]);
       ops.push([timeKey(this.sessionId, b.info.firstT, b.info.firstSeq), Buffer.alloc(0)]);
     }
-    if (this.structuresDirty) {
-      // Written in the same batch as the first block that uses them.
+    const structures = this.structures.length;
+    if (withStructures || structures > this.structuresSaved) {
+      // In the same batch as the first block that uses them; marked saved only once the batch lands.
       ops.push([structuresKey(this.sessionId), packStandalone(this.structures.slice())]);
-      this.structuresDirty = false;
     }
     const last = blocks[blocks.length - 1];
     if (last) {
@@ -301,25 +375,35 @@ export class EventLog {
     }
     this.info.dropped = this.counters.dropped;
     ops.push([sessionKey(this.sessionId), encodeSessionInfo(this.info)]);
-    return ops;
+    return { ops, structures };
   }
 
   /** Once the writer has caught up, the drop count goes into the log itself. */
   private reportDrops(): void {
-    if (this.droppedUnreported === 0 || this.closed || this.pendingCount() >= this.maxPending / 2) return;
+    if (this.droppedUnreported === 0 || this.closing || this.pendingCount() >= this.maxPending / 2) return;
     const count = this.droppedUnreported;
     this.droppedUnreported = 0;
     this.append({ kind: 'log', name: LOG_EVENT_NAMES.dropped, data: { count, total: this.counters.dropped } });
   }
 
+  /** Moves the spill file aside first, so frames spilled during the fold go to a new file. */
   private async foldOwnSpill(): Promise<void> {
-    if (!this.spilled || !this.store.dir) return;
-    const file = spillPath(this.store.dir, this.sessionId);
-    if (!existsSync(file)) return;
-    const { ops } = readSpill(file);
-    await foldOps(this.store.db, ops);
-    unlinkSync(file);
-    this.spilled = false;
+    const generation = this.spillGeneration;
+    if (this.store.dir) {
+      const file = spillPath(this.store.dir, this.sessionId);
+      if (existsSync(file)) {
+        const folding = `${file}.folding`;
+        renameSync(file, folding);
+        try {
+          await foldOps(this.store.db, readSpill(folding).ops);
+          unlinkSync(folding);
+        } catch (err) {
+          this.report(err);
+        }
+      }
+    }
+    // Frames spilled during the fold went to a new file: fold that one too.
+    if (generation === this.spillGeneration) this.spilled = false;
   }
 
   private report(err: unknown): void {

@@ -118,7 +118,7 @@ export class EventReader {
 
   /** The last event with t <= at, or undefined. */
   async lastAtOrBefore(at: number): Promise<HindsightEvent | undefined> {
-    return (await this.seekTime(at)).event;
+    return at < 0 ? undefined : (await this.seekTime(at)).event;
   }
 
   /** The first event with t > at, or undefined. */
@@ -136,6 +136,7 @@ export class EventReader {
   /** Seq of the last event with t <= at (0 when none): one time-index seek plus one block. */
   async lastSeqAtOrBefore(at: number): Promise<number> {
     if (at >= MAX_U64) return MAX_U64;
+    if (at < 0) return 0;
     return (await this.seekTime(at)).seq;
   }
 

@@ -109,6 +109,7 @@ export class TrackedCheckpoints {
         }
         const raw = packStandalone(payload);
         const fields = internals.newFields(sessionId, stamp, full ? 'full' : 'incremental', baseId, options);
+        fields.tracked = true;
         if (full) fields.stateHash = rawStateHash(raw);
         const prepared = preparePayload(raw, { compress: internals.shouldCompress(raw.length, options.forceCompression), key: internals.key });
         fields.creationMs = readMs + performance.now() - t1;

@@ -38,6 +38,8 @@ export interface SnapshotMeta {
   createdAt: number;
   compressed: boolean;
   encrypted: boolean;
+  /** A checkpoint of tracked state `{ [name]: value }` (the reconstructor uses only these). */
+  tracked?: boolean;
 }
 
 /** A snapshot with its materialized state, as getSnapshot returns it. */

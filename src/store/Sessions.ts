@@ -25,6 +25,8 @@ export interface SessionInfo {
   lastT: number;
   /** Events refused because the writer had fallen behind (overflow: 'drop'). */
   dropped: number;
+  /** Seq ranges [first, last] accepted but never stored (a failed write): replays across them are incomplete. */
+  lost?: [number, number][];
   formatVersion: number;
 }
 

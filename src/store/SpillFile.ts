@@ -78,7 +78,8 @@ function isNewer(key: Buffer, incoming: Buffer, existing: Buffer | undefined): b
 export async function recoverSpills(db: Db, dir: string): Promise<SpillRecovery[]> {
   let files: string[];
   try {
-    files = readdirSync(join(dir, 'spill')).filter((f) => f.endsWith('.spill'));
+    // A `.folding` file is one a writer was folding when it died.
+    files = readdirSync(join(dir, 'spill')).filter((f) => f.endsWith('.spill') || f.endsWith('.spill.folding'));
   } catch {
     return [];
   }

@@ -102,7 +102,9 @@ describe('queries', () => {
       seen.push([e.kind, (s.cart as { total: number }).total]);
     });
     expect(n).toBe(seen.length);
+    // `from` is inclusive: the change made at times[2] (qty) is the first one.
     expect(seen).toEqual([
+      ['state.patch', 10],
       ['state.patch', -5],
       ['state.patch', -5],
     ]);

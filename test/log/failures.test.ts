@@ -1,0 +1,136 @@
+/**
+ * Regression tests for the writer's failure paths (found in review): a
+ * failed batch, an unpackable value, a spill racing its fold, a failed spill,
+ * events appended while close() runs. The recorder must lose nothing it
+ * reports as written, never throw into the caller, and say what it lost.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EventLog } from '../../src/log/EventLog.js';
+import { EventReader } from '../../src/log/EventReader.js';
+import { readSessionInfo } from '../../src/store/Sessions.js';
+import { openStore } from '../../src/store/Store.js';
+
+async function readAll(store: Awaited<ReturnType<typeof openStore>>, sessionId: string) {
+  const out: { seq: number; name: string; data: unknown }[] = [];
+  for await (const e of new EventReader(store, sessionId).events()) out.push({ seq: e.seq, name: e.name, data: e.data });
+  return out;
+}
+
+describe('EventLog failure paths', () => {
+  it('a failed batch loses only its own events, records their range, and later blocks stay readable', async () => {
+    const store = await openStore({ memory: true });
+    const db = store.db as any;
+    const realBatch = db.batch.bind(db);
+    let fail = 1;
+    db.batch = (ops: unknown) => (fail-- > 0 ? Promise.reject(new Error('disk full')) : realBatch(ops));
+    const errors: Error[] = [];
+    const log = await EventLog.create(store, { onError: (e) => errors.push(e) });
+    log.append({ kind: 'custom', name: 'a', data: { user: 'x', n: 1 } });
+    await log.flush();
+    log.append({ kind: 'custom', name: 'b', data: { user: 'y', n: 2 } });
+    await log.close();
+    expect(await readAll(store, log.sessionId)).toEqual([{ seq: 2, name: 'b', data: { user: 'y', n: 2 } }]);
+    expect(errors).toHaveLength(1);
+    expect(log.stats().lost).toBe(1);
+    expect((await readSessionInfo(store.db, log.sessionId))!.lost).toEqual([[1, 1]]);
+  });
+
+  it('an unpackable value never throws into the caller and becomes a marker', async () => {
+    const store = await openStore({ memory: true });
+    const log = await EventLog.create(store, { blockEvents: 2 });
+    const seqs = [log.append({ kind: 'custom', name: 'a', data: 1 })];
+    expect(() => seqs.push(log.append({ kind: 'custom', name: 'b', data: { s: Symbol('x') } }))).not.toThrow();
+    seqs.push(log.append({ kind: 'custom', name: 'c', data: 3 }), log.append({ kind: 'custom', name: 'd', data: 4 }));
+    await log.close();
+    const events = await readAll(store, log.sessionId);
+    expect(events.map((e) => e.seq)).toEqual(seqs);
+    expect(events[1].data).toMatchObject({ '@hindsight': 'uncopyable' });
+    expect(events.map((e) => e.data)).toEqual([1, events[1].data, 3, 4]);
+  });
+
+  it('frames spilled while the spill is being folded are kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hindsight-test-'));
+    try {
+      const store = await openStore({ dir });
+      const log = await EventLog.create(store, { overflow: 'wait', maxPendingEvents: 8, blockEvents: 4 });
+      let accepted = 0;
+      const put = (n: number) => {
+        for (let i = 0; i < n; i++) if (log.append({ kind: 'custom', name: 'e', data: i }) > 0) accepted++;
+      };
+      put(20);
+      const db = store.db as any;
+      const realGet = db.get.bind(db);
+      let once = true;
+      // Host code running while the fold awaits LevelDB.
+      db.get = (k: Buffer, ...rest: unknown[]) => {
+        if (once && (k[0] === 0x53 || k[0] === 0x58)) {
+          once = false;
+          put(20);
+        }
+        return realGet(k, ...rest);
+      };
+      await log.flush();
+      await log.close();
+      expect((await readAll(store, log.sessionId)).length).toBe(accepted);
+      expect(accepted).toBe(40);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a failed spill is counted lost and does not wedge the log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hindsight-test-'));
+    try {
+      const store = await openStore({ dir });
+      writeFileSync(join(dir, 'spill'), 'x'); // the spill directory cannot be made
+      const errors: Error[] = [];
+      const log = await EventLog.create(store, { overflow: 'wait', maxPendingEvents: 8, blockEvents: 4, onError: (e) => errors.push(e) });
+      for (let i = 0; i < 20; i++) log.append({ kind: 'custom', name: 'e', data: i });
+      rmSync(join(dir, 'spill'));
+      await log.flush();
+      expect(log.append({ kind: 'custom', name: 'after', data: 1 })).toBeGreaterThan(0);
+      expect(errors.length).toBeGreaterThan(0);
+      expect(log.stats().lost).toBeGreaterThan(0);
+      await log.close();
+      const names = (await readAll(store, log.sessionId)).map((e) => e.name);
+      expect(names[names.length - 1]).toBe('after');
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses events once close() has begun, so the metadata stays true', async () => {
+    const store = await openStore({ memory: true });
+    const log = await EventLog.create(store);
+    for (let i = 0; i < 10; i++) log.append({ kind: 'custom', name: 'before', data: i });
+    const closing = log.close();
+    const late = log.append({ kind: 'custom', name: 'during', data: 1 });
+    await closing;
+    expect(late).toBe(-1);
+    expect((await readAll(store, log.sessionId)).length).toBe(10);
+    expect((await readSessionInfo(store.db, log.sessionId))!).toMatchObject({ lastSeq: 10, status: 'ended' });
+  });
+
+  it('flush() waits for the events before it, not for a writer kept busy after it', async () => {
+    const store = await openStore({ memory: true });
+    const log = await EventLog.create(store, { blockEvents: 8 });
+    for (let i = 0; i < 100; i++) log.append({ kind: 'custom', name: 'x', data: i });
+    let stop = false;
+    const pump = (async () => {
+      while (!stop) {
+        for (let i = 0; i < 8; i++) log.append({ kind: 'custom', name: 'y', data: i });
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    await log.flush();
+    stop = true;
+    await pump;
+    expect(log.stats().written).toBeGreaterThanOrEqual(100);
+    await log.close();
+  });
+});
