@@ -55,7 +55,11 @@ interface ReplayMeta {
   fellBack: boolean;
   incomplete: boolean;
   warnings: ReconstructionWarning[];
+  /** Background work stops as soon as this says so (the cache was cleared). */
+  abort?: () => boolean;
 }
+
+const ABORTED = new Error('background preparation abandoned');
 
 interface Working {
   sessionId: string;
@@ -94,6 +98,8 @@ export class StateReconstructor {
   /** Program-thread ms spent preparing spares and working states between requests. */
   backgroundMs = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Background jobs waiting for the requests in flight to finish. */
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     readonly store: Store,
@@ -170,7 +176,11 @@ export class StateReconstructor {
       this.last = meta;
       return out;
     } finally {
-      this.inFlight--;
+      if (--this.inFlight === 0 && this.idleWaiters.length > 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) setImmediate(w);
+      }
     }
   }
 
@@ -221,19 +231,21 @@ export class StateReconstructor {
   }
 
   /** The nearest usable snapshot at or before `point` (falling back past broken ones), walked to `seq`. */
-  private async fromSnapshot(sessionId: string, point: SnapshotPoint | undefined, seq: number, meta: ReplayMeta): Promise<Working> {
+  private async fromSnapshot(sessionId: string, point: SnapshotPoint | undefined, seq: number, meta: ReplayMeta, silent = false): Promise<Working> {
     let base: Working = { sessionId, seq: 0, state: {} };
     let candidate = point;
     while (candidate) {
       try {
         base = { sessionId, seq: candidate.seq, state: await this.snapshots.materialize(candidate) };
+        if (meta.abort?.()) throw ABORTED;
         meta.base = candidate.id;
         break;
       } catch (err) {
+        if (err === ABORTED) throw err;
         const message = `snapshot ${candidate.id} at seq ${candidate.seq} is unusable (${(err as Error).message}); falling back to an earlier base`;
         const w = { code: (err as HindsightError).code ?? ErrorCodes.CORRUPT_SNAPSHOT, message, snapshotId: candidate.id };
         meta.warnings.push(w);
-        this.onWarning(w);
+        if (!silent) this.onWarning(w);
         meta.fellBack = true;
         candidate = candidate.seq > 0 ? await this.snapshots.nearest(sessionId, candidate.seq - 1) : undefined;
       }
@@ -262,7 +274,7 @@ export class StateReconstructor {
     const attempt = (): void => {
       if (generation !== this.generation) return;
       if (this.inFlight > 0) {
-        setImmediate(attempt);
+        this.idleWaiters.push(attempt);
         return;
       }
       const t0 = performance.now();
@@ -284,8 +296,9 @@ export class StateReconstructor {
   private prepareWorking(sessionId: string, seq: number): void {
     const generation = this.generation;
     this.whenIdle(async () => {
-      const meta: ReplayMeta = { base: 'start', replayed: 0, fellBack: false, incomplete: false, warnings: [] };
-      const w = await this.fromSnapshot(sessionId, await this.snapshots.nearest(sessionId, seq), seq, meta);
+      const meta: ReplayMeta = { base: 'start', replayed: 0, fellBack: false, incomplete: false, warnings: [], abort: () => generation !== this.generation };
+      // Silent: the request this prepares for has already reported its warnings.
+      const w = await this.fromSnapshot(sessionId, await this.snapshots.nearest(sessionId, seq), seq, meta, true);
       if (generation !== this.generation || this.nearestWorking(sessionId, seq)?.seq === seq) return;
       this.keepWorking(w);
       this.prepareSpare(w);
@@ -303,6 +316,7 @@ export class StateReconstructor {
       meta.replayed += this.applyCached(w, seq, meta);
       if (w.seq >= seq) return true;
       for await (const e of reader.events({ fromSeq: w.seq + 1, toSeq: seq })) {
+        if (meta.abort?.()) throw ABORTED;
         this.check(e, meta);
         if (e.seq !== w.seq + 1) this.gap(w.seq + 1, e.seq - 1, meta);
         if (affectsState(e, this.reducers)) {
