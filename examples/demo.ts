@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Recorder } from '../instrumentation/Recorder.js';
 import { openRecording } from '../reconstructor/Recording.js';
+import type { StatePatch } from '../src/tracking/patches.js';
 
 const DIR = '.hindsight-demo';
 
@@ -88,12 +89,20 @@ async function explore(): Promise<void> {
   console.log('\nhistory of shop.inventory.widget:');
   for (const h of await session.history('shop.inventory.widget')) console.log(`  seq ${String(h.seq).padStart(3)}  ${h.op} ${fmt(h.prev)} -> ${fmt(h.value)}`);
 
-  console.log('\nstepping back from the end:');
+  const rush = marks.find((m) => m.name === 'rush')!;
+  const close = marks.find((m) => m.name === 'close')!;
+  console.log('\nwhat changed between "rush" and "close":');
+  for (const c of await session.diff(rush.t, close.t)) {
+    console.log(`  ${c.kind.padEnd(7)} ${c.path.join('.').padEnd(28)} ${fmt(c.before)} -> ${fmt(c.after)}  (seq ${c.events.map((e) => e.seq).join(', ')})`);
+  }
+
+  console.log('\nstepping back from the end, one event at a time:');
   const cursor = await session.cursor({ seq: info.lastSeq });
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 5; i++) {
     const e = await cursor.prev();
     if (!e) break;
-    console.log(`  undid seq ${e.seq} ${e.kind} ${e.name}; now at seq ${cursor.seq}, orders ${(cursor.state.shop as Shop).orders.length}`);
+    const what = e.kind === 'state.patch' ? `${(e.data as StatePatch).op} ${[e.name, ...(e.data as StatePatch).path].join('.')}` : `${e.kind} ${e.name}`;
+    console.log(`  undid seq ${String(e.seq).padStart(3)} ${what.padEnd(34)} now: ${(cursor.state.shop as Shop).orders.length} orders, widget stock ${(cursor.state.shop as Shop).inventory.widget}`);
   }
   await recording.close();
 }
