@@ -23,3 +23,8 @@ export { noSnapshots, type SnapshotSource, type SnapshotPoint, type TrackedState
 export { managerSnapshots } from './reconstructor/ManagerSnapshots.js';
 export type { Reducer, Reducers } from './reconstructor/replay.js';
 export type { PathChange, HistoryEntry, FindResult, FindOptions, OpenSpan, Range, EventRef } from './reconstructor/queries.js';
+export { startRecording, loadInstrumentations, DEFAULT_INSTRUMENTATIONS, type StartRecordingOptions, type InstrumentationName } from './instrumentation/startRecording.js';
+export { RecordingSpanProcessor, hrToUs, type RecordingSpanProcessorOptions, type RecordableSpan, type SpanProcessorLike } from './instrumentation/RecordingSpanProcessor.js';
+export { track, record, mark, activeRecorder, activate, deactivate } from './instrumentation/active.js';
+export { installProcessHooks, type ProcessHooksOptions } from './instrumentation/processHooks.js';
+export { Redactor, createRedactor, DEFAULT_DENY_KEYS, REDACTED, type RedactionOptions, type KeyRule } from './instrumentation/redact.js';

@@ -5,6 +5,7 @@
  * because absolute times on shared machines are noise.
  */
 import { runEventLogBench } from './eventlog.js';
+import { runHttpBench } from './http.js';
 import { runReconstructBench } from './reconstruct.js';
 import { runSnapshotBench } from './snapshot.js';
 import type { BenchOptions, Figures } from './harness.js';
@@ -16,6 +17,7 @@ const scenarios: Scenario[] = [
   { name: 'eventlog', run: runEventLogBench },
   { name: 'snapshot', run: runSnapshotBench },
   { name: 'reconstruct', run: runReconstructBench },
+  { name: 'http', run: runHttpBench },
 ];
 
 async function main(): Promise<void> {

@@ -4,7 +4,9 @@ import type { SnapshotConfig } from '../src/snapshots/types.js';
 import { openStore, type Store } from '../src/store/Store.js';
 import { StateTracker } from '../src/tracking/Tracker.js';
 import { otelActiveContext, type ActiveContext } from '../src/tracking/TrackerCore.js';
+import type { PatchSink } from '../src/tracking/PatchSink.js';
 import { copyValue } from '../src/values/copyValue.js';
+import type { Redactor } from './redact.js';
 
 export interface RecorderOptions extends Omit<EventLogOptions, 'onError'> {
   /** Recording directory (default `.hindsight`); ignored with `memory` or `store`. */
@@ -23,6 +25,13 @@ export interface RecorderOptions extends Omit<EventLogOptions, 'onError'> {
    * full at least every 16 incrementals, stored in the recording itself.
    */
   snapshots?: Omit<SnapshotManagerOptions, 'store' | 'snapshotStore'> | false;
+  /**
+   * Applied before anything is stored: state patches, checkpoints of the
+   * tracked state, custom events and markers (and, through the
+   * RecordingSpanProcessor, span attributes). None by default here;
+   * startRecording passes the default deny-list.
+   */
+  redactor?: Redactor;
 }
 
 const SNAPSHOT_DEFAULTS: Partial<SnapshotConfig> = { eventInterval: 10_000, automaticInterval: 30_000, maxSnapshots: 0, maxRetentionTime: 0 };
@@ -37,8 +46,12 @@ export class Recorder {
   readonly tracker: StateTracker;
   /** Checkpoints of the tracked state; undefined when disabled. */
   readonly snapshots: SnapshotManager | undefined;
+  /** The redaction every producer of this recorder applies; undefined when off. */
+  readonly redactor: Redactor | undefined;
   private readonly activeContext: () => ActiveContext | undefined;
+  private readonly onError: (err: unknown) => void;
   private stopped = false;
+  private readonly stopHooks: (() => unknown)[] = [];
 
   private constructor(
     readonly store: Store,
@@ -50,7 +63,9 @@ export class Recorder {
     this.log = log;
     this.snapshots = snapshots;
     this.activeContext = options.activeContext ?? otelActiveContext;
-    this.tracker = new StateTracker(log, { activeContext: this.activeContext, onError: options.onError });
+    this.redactor = options.redactor;
+    this.onError = options.onError ?? (() => {});
+    this.tracker = new StateTracker(redactingSink(log, this.redactor), { activeContext: this.activeContext, onError: options.onError });
   }
 
   static async open(options: RecorderOptions = {}): Promise<Recorder> {
@@ -67,7 +82,7 @@ export class Recorder {
       }
       const recorder = new Recorder(store, !options.store, log, snapshots, options);
       if (snapshots) {
-        await snapshots.attachTracker(log.sessionId, recorder.tracker, log);
+        await snapshots.attachTracker(log.sessionId, redactedView(recorder.tracker, recorder.redactor), log);
         if (snapshots.config.automaticInterval > 0 || snapshots.config.eventInterval > 0) snapshots.startAutomaticSnapshots(log.sessionId);
       }
       return recorder;
@@ -107,10 +122,25 @@ export class Recorder {
     return this.snapshots ? this.snapshots.checkpoint(this.sessionId) : Promise.resolve(undefined);
   }
 
+  /**
+   * Runs `hook` first when the recorder stops, latest added first (what
+   * started on top of it, an SDK or process hooks, stops before it).
+   */
+  onStop(hook: () => unknown): void {
+    this.stopHooks.unshift(hook);
+  }
+
   /** Flushes, ends the session and closes the store if the recorder opened it. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const hook of this.stopHooks) {
+      try {
+        await hook();
+      } catch (err) {
+        this.onError(err);
+      }
+    }
     if (this.snapshots) await this.snapshots.shutdown();
     await this.log.close();
     if (this.ownsStore) await this.store.close();
@@ -118,6 +148,31 @@ export class Recorder {
 
   private append(kind: string, name: string, data: unknown): number {
     const ctx = this.activeContext();
-    return this.log.append({ kind, name, data: copyValue(data), traceId: ctx?.traceId, spanId: ctx?.spanId });
+    const copy = copyValue(data);
+    return this.log.append({ kind, name, data: this.redactor ? this.redactor.value(copy) : copy, traceId: ctx?.traceId, spanId: ctx?.spanId });
   }
+}
+
+/** The tracker's patches, redacted on their way to the log (the tracker's events are fresh objects). */
+function redactingSink(log: EventLog, redactor: Redactor | undefined): PatchSink {
+  if (!redactor) return log;
+  return {
+    append(event) {
+      event.data = redactor.patch(event.data);
+      log.append(event);
+    },
+  };
+}
+
+/**
+ * What the checkpoints read of the tracker, redacted by the same rule as the
+ * patches, so replaying redacted patches over a redacted checkpoint is exact.
+ */
+function redactedView(tracker: StateTracker, redactor: Redactor | undefined): StateTracker {
+  if (!redactor) return tracker;
+  const view = Object.create(tracker) as StateTracker;
+  view.readPaths = (name, paths) =>
+    tracker.readPaths(name, paths).map((e) => ('value' in e ? { ...e, value: redactor.valueAt([name, ...e.path], e.value) } : e));
+  view.current = (name) => redactor.valueAt([name], tracker.current(name));
+  return view;
 }

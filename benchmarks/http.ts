@@ -1,0 +1,160 @@
+/**
+ * What recording costs a traced program.
+ *
+ * - span.*: one process, the SDK's TracerProvider with a BatchSpanProcessor
+ *   and a no-op exporter (what OpenTelemetry users already pay), then the
+ *   same plus the RecordingSpanProcessor writing to a disk log. A span is
+ *   start, 3 attributes, end; the hindsight figure includes encoding and the
+ *   final flush. Alternating rounds, medians.
+ * - http.*: a node:http server on loopback in a child process (untraced,
+ *   NodeSDK + http instrumentation + batch/no-op, the same + hindsight),
+ *   driven by a bounded keep-alive load loop in this process.
+ */
+import { spawn } from 'node:child_process';
+import { request, Agent } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { tracing } from '@opentelemetry/sdk-node';
+import { openStore } from '../src/store/Store.js';
+import { EventLog } from '../src/log/EventLog.js';
+import { RecordingSpanProcessor } from '../instrumentation/RecordingSpanProcessor.js';
+import { createRedactor } from '../instrumentation/redact.js';
+import { median, round, withTempDir, type BenchOptions, type Figures } from './harness.js';
+
+const noopExporter = {
+  export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }),
+  shutdown: () => Promise.resolve(),
+};
+
+async function spanRound(processors: tracing.SpanProcessor[], n: number, flush: () => Promise<void>): Promise<number> {
+  const provider = new tracing.BasicTracerProvider({ spanProcessors: processors });
+  const tracer = provider.getTracer('bench');
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const span = tracer.startSpan('GET /items');
+    span.setAttribute('http.method', 'GET');
+    span.setAttribute('http.route', '/items/:id');
+    span.setAttribute('item.id', i);
+    span.end();
+  }
+  await flush();
+  const ns = Number(process.hrtime.bigint() - t0) / n;
+  await provider.shutdown();
+  return ns;
+}
+
+async function spanBench(quick: boolean): Promise<Figures> {
+  const n = quick ? 50_000 : 200_000;
+  const rounds = quick ? 5 : 9;
+  return withTempDir(async (dir) => {
+    const store = await openStore({ dir });
+    const log = await EventLog.create(store, { name: 'span-bench' });
+    const otel: number[] = [];
+    const hindsight: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      otel.push(await spanRound([new tracing.BatchSpanProcessor(noopExporter as any)], n, async () => {}));
+      const rec = new RecordingSpanProcessor(log, { redactor: createRedactor(undefined) });
+      hindsight.push(await spanRound([new tracing.BatchSpanProcessor(noopExporter as any), rec as any], n, () => log.flush()));
+    }
+    await log.close();
+    await store.close();
+    const o = median(otel);
+    const h = median(hindsight);
+    return { 'span.nsOtelOnly': round(o, 0), 'span.nsHindsight': round(h, 0), 'span.nsAdded': round(h - o, 0), 'span.addedRatio': round((h - o) / o, 2) };
+  });
+}
+
+type Mode = 'untraced' | 'otel' | 'hindsight';
+
+/** Child: serve on loopback in `mode`, print the port, run until killed. */
+async function serve(mode: Mode, dir: string): Promise<void> {
+  if (mode === 'otel') {
+    const { NodeSDK } = await import('@opentelemetry/sdk-node');
+    const { loadInstrumentations } = await import('../instrumentation/startRecording.js');
+    new NodeSDK({ spanProcessors: [new tracing.BatchSpanProcessor(noopExporter as any)], instrumentations: (await loadInstrumentations(['http'])) as any[], logRecordProcessors: [] }).start();
+  } else if (mode === 'hindsight') {
+    const { startRecording } = await import('../instrumentation/startRecording.js');
+    await startRecording({ dir, name: 'http-bench', instrumentations: ['http'], spanProcessors: [new tracing.BatchSpanProcessor(noopExporter as any)] });
+  }
+  const { track } = await import('../instrumentation/active.js');
+  const stats = track('stats', { requests: 0 });
+  // After the SDK: the instrumentation patches http when it is loaded through require.
+  const http = (await import('node:module')).createRequire(import.meta.url)('node:http') as typeof import('node:http');
+  const server = http.createServer((_req, res) => {
+    stats.requests++;
+    res.end('ok');
+  });
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`port ${(server.address() as { port: number }).port}\n`));
+}
+
+/** Keep-alive GETs from `concurrency` loops for `ms`; requests per second. */
+async function load(port: number, ms: number, concurrency: number): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const end = performance.now() + ms;
+  let done = 0;
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/items/1', agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        await one();
+        done++;
+      }
+    }),
+  );
+  agent.destroy();
+  return done / ((performance.now() - t0) / 1000);
+}
+
+async function rps(mode: Mode, dir: string, ms: number): Promise<number> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', mode, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (b) => {
+        const m = /port (\d+)/.exec(String(b));
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', () => reject(new Error(`server (${mode}) exited early`)));
+    });
+    await load(port, 300, 8); // warm-up: JIT, connections
+    return await load(port, ms, 8);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.on('exit', resolve)));
+  }
+}
+
+async function httpBench(quick: boolean): Promise<Figures> {
+  const ms = quick ? 1200 : 4000;
+  const rounds = quick ? 1 : 3;
+  return withTempDir(async (dir) => {
+    const r: Record<Mode, number[]> = { untraced: [], otel: [], hindsight: [] };
+    for (let i = 0; i < rounds; i++) {
+      for (const mode of ['untraced', 'otel', 'hindsight'] as const) r[mode].push(await rps(mode, `${dir}/${mode}-${i}`, ms));
+    }
+    const u = median(r.untraced);
+    const o = median(r.otel);
+    const h = median(r.hindsight);
+    return { 'http.rpsUntraced': round(u, 0), 'http.rpsOtelOnly': round(o, 0), 'http.rpsHindsight': round(h, 0), 'http.hindsightVsOtel': round(h / o, 3) };
+  });
+}
+
+export async function runHttpBench(options: BenchOptions): Promise<Figures> {
+  return { ...(await spanBench(options.quick)), ...(await httpBench(options.quick)) };
+}
+
+if (process.argv[2] === '--serve') {
+  void serve(process.argv[3] as Mode, process.argv[4]);
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const started = performance.now();
+  runHttpBench({ quick: process.argv.includes('--quick') }).then((f) => {
+    process.stdout.write(JSON.stringify({ ...f, seconds: round((performance.now() - started) / 1000, 1) }) + '\n');
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * Crash safety: what a recording keeps when the program ends, however it ends.
+ *
+ * - Uncaught exceptions and unhandled rejections (Node's default 'throw'
+ *   mode turns those into uncaught exceptions) are seen through
+ *   'uncaughtExceptionMonitor', which observes without changing anything:
+ *   Node then prints the same message and exits with the same code as
+ *   without hindsight. When the program has its own 'uncaughtException'
+ *   handler the error is recorded and the program goes on.
+ * - SIGINT / SIGTERM: a listener is what stops Node's default action, so
+ *   ours flushes, removes itself and re-raises the signal; the exit status
+ *   is the signal's. When the program listens too, it decides (we only flush).
+ * - 'exit' (process.exit() included) writes everything with flushSync, and
+ *   the session ends `ended`, or `crashed` after a fatal error. SIGKILL
+ *   gives no chance: the next open of the directory marks the session
+ *   crashed, and the events not yet flushed (one flush window) are lost.
+ */
+import { otelActiveContext } from '../src/tracking/TrackerCore.js';
+import type { Recorder } from './Recorder.js';
+
+export interface ProcessHooksOptions {
+  /** Signals flushed then re-raised (default SIGINT, SIGTERM). */
+  signals?: NodeJS.Signals[];
+  onError?: (err: unknown) => void;
+}
+
+/** Installs the hooks for `recorder`; returns the function that removes them. */
+export function installProcessHooks(recorder: Recorder, options: ProcessHooksOptions = {}): () => void {
+  const onError = options.onError ?? (() => {});
+  let fatal = false;
+  let done = false;
+
+  const finish = (status: 'ended' | 'crashed' | 'running'): void => {
+    try {
+      recorder.log.flushSync(status);
+    } catch (err) {
+      onError(err);
+    }
+  };
+
+  const onUncaught = (err: unknown, origin: string): void => {
+    if (done) return;
+    const handled = process.listenerCount('uncaughtException') > 0;
+    try {
+      const ctx = otelActiveContext();
+      const e = err instanceof Error ? err : undefined;
+      recorder.log.append({
+        kind: 'error',
+        name: e?.name ?? 'Error',
+        data: { message: e ? e.message : String(err), stack: e?.stack, origin, fatal: !handled },
+        traceId: ctx?.traceId,
+        spanId: ctx?.spanId,
+      });
+    } catch (e) {
+      onError(e);
+    }
+    // A handled error is recorded and the program goes on; a fatal one ends the session now.
+    if (!handled) {
+      fatal = true;
+      finish('crashed');
+    }
+  };
+
+  const onExit = (code: number): void => {
+    if (done) return;
+    done = true;
+    recorder.log.append({ kind: 'log', name: 'process.exit', data: { code } });
+    finish(fatal ? 'crashed' : 'ended');
+  };
+
+  const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (done) return;
+    recorder.log.append({ kind: 'log', name: 'process.signal', data: { signal } });
+    process.removeListener(signal, onSignal);
+    if (process.listenerCount(signal) > 0) {
+      // The program handles this signal itself: it may well go on running.
+      finish('running');
+      return;
+    }
+    done = true;
+    finish('ended');
+    // Without a listener left, the re-raised signal takes Node's default action.
+    process.kill(process.pid, signal);
+  };
+
+  process.on('uncaughtExceptionMonitor', onUncaught);
+  process.on('exit', onExit);
+  for (const s of signals) process.on(s, onSignal);
+
+  return () => {
+    done = true;
+    process.removeListener('uncaughtExceptionMonitor', onUncaught);
+    process.removeListener('exit', onExit);
+    for (const s of signals) process.removeListener(s, onSignal);
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * startRecording: one call that opens a session and feeds it OpenTelemetry
+ * spans, crash-safe process hooks and the package-root track/record.
+ */
+import { format } from 'node:util';
+import { trace } from '@opentelemetry/api';
+import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
+import { Recorder, type RecorderOptions } from './Recorder.js';
+import { RecordingSpanProcessor, type SpanProcessorLike } from './RecordingSpanProcessor.js';
+import { activate, deactivate } from './active.js';
+import { installProcessHooks, type ProcessHooksOptions } from './processHooks.js';
+import { createRedactor, type RedactionOptions } from './redact.js';
+
+/** Instrumentations loaded by name when installed (optional dependencies). */
+export const DEFAULT_INSTRUMENTATIONS = ['http', 'undici'] as const;
+export type InstrumentationName = (typeof DEFAULT_INSTRUMENTATIONS)[number];
+
+const INSTRUMENTATION_MODULES: Record<InstrumentationName, { module: string; exportName: string }> = {
+  http: { module: '@opentelemetry/instrumentation-http', exportName: 'HttpInstrumentation' },
+  undici: { module: '@opentelemetry/instrumentation-undici', exportName: 'UndiciInstrumentation' },
+};
+
+export interface StartRecordingOptions extends Omit<RecorderOptions, 'redactor'> {
+  /** service.name of the resource (NodeSDK mode). */
+  serviceName?: string;
+  /**
+   * Instrumentations for the NodeSDK: names loaded from their optional
+   * packages when installed (default ['http', 'undici']), instances, or both.
+   */
+  instrumentations?: (InstrumentationName | object)[];
+  /** More span processors next to hindsight's (an OTLP BatchSpanProcessor keeps exporting). */
+  spanProcessors?: SpanProcessorLike[];
+  /** An exporter, wrapped in a BatchSpanProcessor. */
+  traceExporter?: object;
+  /**
+   * 'sdk' (default) starts a NodeSDK; 'global' attaches the recording
+   * processor to the TracerProvider the program already registered; a
+   * provider object attaches to that one.
+   */
+  tracerProvider?: 'sdk' | 'global' | object;
+  /** Redaction rules (default: the deny-list in redact.ts); false records values as they are. */
+  redact?: RedactionOptions | false;
+  /** Crash-safety hooks (default on); false leaves the process alone. */
+  processHooks?: ProcessHooksOptions | false;
+  /** Records console.log/info/warn/error/debug output as `log` events (default false). */
+  captureConsole?: boolean;
+  /** Make this the recorder behind the package-root track/record (default true). */
+  activate?: boolean;
+}
+
+export interface RecordingHandle {
+  recorder: Recorder;
+  processor: RecordingSpanProcessor;
+}
+
+/** Opens a session and starts recording spans into it; resolves to the recorder (its stop() shuts everything down). */
+export async function startRecording(options: StartRecordingOptions = {}): Promise<Recorder> {
+  const onError = options.onError ?? (() => {});
+  const redactor = createRedactor(options.redact);
+  const recorder = await Recorder.open({ ...options, redactor });
+  try {
+    const processor = new RecordingSpanProcessor(recorder.log, { redactor, onError });
+    const mode = options.tracerProvider ?? 'sdk';
+    if (mode === 'sdk') await startSdk(recorder, processor, options);
+    else attach(recorder, processor, mode === 'global' ? trace.getTracerProvider() : mode);
+    if (options.captureConsole) recorder.onStop(captureConsole(recorder));
+    if (options.processHooks !== false) recorder.onStop(installProcessHooks(recorder, { onError, ...options.processHooks }));
+    if (options.activate !== false) {
+      activate(recorder);
+      recorder.onStop(() => deactivate(recorder));
+    }
+    return recorder;
+  } catch (err) {
+    await recorder.stop().catch(() => {});
+    throw err;
+  }
+}
+
+async function startSdk(recorder: Recorder, processor: RecordingSpanProcessor, options: StartRecordingOptions): Promise<void> {
+  const processors: SpanProcessorLike[] = [processor, ...(options.spanProcessors ?? [])];
+  if (options.traceExporter) processors.push(new tracing.BatchSpanProcessor(options.traceExporter as tracing.SpanExporter));
+  const sdk = new NodeSDK({
+    serviceName: options.serviceName,
+    spanProcessors: processors as tracing.SpanProcessor[],
+    instrumentations: (await loadInstrumentations(options.instrumentations ?? [...DEFAULT_INSTRUMENTATIONS], options.onError)) as any[],
+    // No OTLP log or metric export unless the program asks for it: recording spans must not open sockets.
+    logRecordProcessors: [],
+  });
+  sdk.start();
+  recorder.onStop(() => sdk.shutdown());
+}
+
+/** Loads named instrumentations from their packages; a missing package is skipped (and reported once). */
+export async function loadInstrumentations(list: (InstrumentationName | object)[], onError: (err: unknown) => void = () => {}): Promise<object[]> {
+  const out: object[] = [];
+  for (const item of list) {
+    if (typeof item !== 'string') {
+      out.push(item);
+      continue;
+    }
+    const spec = INSTRUMENTATION_MODULES[item];
+    if (!spec) {
+      onError(new Error(`hindsight: unknown instrumentation "${item}" (known: ${Object.keys(INSTRUMENTATION_MODULES).join(', ')})`));
+      continue;
+    }
+    try {
+      // A variable specifier: the package is optional and may be absent at build time too.
+      const mod: Record<string, any> = await import(spec.module);
+      out.push(new mod[spec.exportName]());
+    } catch (err) {
+      onError(new Error(`hindsight: ${item} instrumentation unavailable (${spec.module} not installed?)`, { cause: err }));
+    }
+  }
+  return out;
+}
+
+/**
+ * Adds the processor to a live provider. sdk-trace 2.x providers take their
+ * processors in the constructor only, so this reaches into the provider's
+ * MultiSpanProcessor; 1.x providers have addSpanProcessor.
+ */
+function attach(recorder: Recorder, processor: RecordingSpanProcessor, provider: object): void {
+  let p: any = provider;
+  if (typeof p.getDelegate === 'function') p = p.getDelegate();
+  if (typeof p.addSpanProcessor === 'function') {
+    p.addSpanProcessor(processor);
+    recorder.onStop(() => processor.shutdown());
+    return;
+  }
+  const list: unknown = p._activeSpanProcessor?._spanProcessors;
+  if (!Array.isArray(list)) {
+    throw new Error('hindsight: cannot attach to this TracerProvider (no SDK provider registered?); pass new RecordingSpanProcessor(recorder.log) in its spanProcessors instead');
+  }
+  list.push(processor);
+  recorder.onStop(async () => {
+    await processor.shutdown();
+    const i = list.indexOf(processor);
+    if (i >= 0) list.splice(i, 1);
+  });
+}
+
+const CONSOLE_LEVELS = ['log', 'info', 'warn', 'error', 'debug'] as const;
+
+/** Wraps the console methods; returns the function that restores them. */
+function captureConsole(recorder: Recorder): () => void {
+  const originals = CONSOLE_LEVELS.map((level) => [level, console[level]] as const);
+  for (const [level, original] of originals) {
+    console[level] = (...args: unknown[]) => {
+      recorder.log.append({ kind: 'log', name: `console.${level}`, data: redactText(recorder, format(...args)) });
+      original.apply(console, args);
+    };
+  }
+  return () => {
+    for (const [level, original] of originals) console[level] = original;
+  };
+}
+
+function redactText(recorder: Recorder, text: string): string {
+  return recorder.redactor ? recorder.redactor.url(text) : text;
+}

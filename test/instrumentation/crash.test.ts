@@ -1,0 +1,88 @@
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../fixtures/stores.js';
+import { readRecording, runChild, runUntilReady } from './children.js';
+
+const dirs: string[] = [];
+function dir(): string {
+  const d = tempDir();
+  dirs.push(d);
+  return d;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('crash safety (spawned children, recorded with --import hindsight/register)', () => {
+  for (const [mode, errorName, message] of [
+    ['throw', 'TypeError', 'boom from a timer'],
+    ['reject', 'RangeError', 'rejected and nobody cared'],
+  ] as const) {
+    it(`${mode}: records the error, flushes, then dies exactly as without hindsight`, async () => {
+      const d = dir();
+      const bare = runChild('crash.mjs', [mode], {}, false);
+      const recorded = runChild('crash.mjs', [mode], { HINDSIGHT_DIR: d });
+      expect(bare.status).toBe(1);
+      expect(recorded.status).toBe(bare.status);
+      expect(recorded.signal).toBe(bare.signal);
+      expect(recorded.stderr).toBe(bare.stderr);
+      expect(recorded.stderr).toContain(message);
+      const { info, events, state } = await readRecording(d);
+      expect(info.status).toBe('crashed');
+      const error = events.find((e) => e.kind === 'error')!;
+      expect(error.name).toBe(errorName);
+      expect(error.data).toMatchObject({ message, fatal: true, origin: mode === 'throw' ? 'uncaughtException' : 'unhandledRejection' });
+      expect((error.data as any).stack).toContain('crash.mjs');
+      expect(state).toEqual({ counter: { n: 100 } });
+      expect(events.find((e) => e.kind === 'custom')!.data).toEqual({ mode });
+    });
+  }
+
+  it('an exception the program handles is recorded as not fatal, and the program goes on', async () => {
+    const d = dir();
+    const r = runChild('crash.mjs', ['handled'], { HINDSIGHT_DIR: d });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('handled caught by the program');
+    const { info, events, state } = await readRecording(d);
+    expect(info.status).toBe('ended');
+    expect(events.find((e) => e.kind === 'error')!.data).toMatchObject({ message: 'caught by the program', fatal: false });
+    expect(state).toEqual({ counter: { n: -1 } });
+  });
+
+  it('process.exit(3) loses nothing, keeps its exit code, and ends the session', async () => {
+    const d = dir();
+    const r = runChild('crash.mjs', ['exit'], { HINDSIGHT_DIR: d });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe('');
+    const { info, events, state } = await readRecording(d);
+    expect(info.status).toBe('ended');
+    expect(state).toEqual({ counter: { n: 5100 } });
+    expect(events.filter((e) => e.kind === 'state.patch')).toHaveLength(5101);
+    expect(events.at(-1)).toMatchObject({ kind: 'log', name: 'process.exit', data: { code: 3 } });
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal}: flushes, then the exit status is the signal's`, async () => {
+      const d = dir();
+      const bare = await runUntilReady('crash.mjs', ['signal'], {}, signal, false);
+      const r = await runUntilReady('crash.mjs', ['signal'], { HINDSIGHT_DIR: d }, signal);
+      expect(bare).toEqual({ code: null, signal, stderr: '' });
+      expect(r).toEqual(bare);
+      const { info, events, state } = await readRecording(d);
+      expect(info.status).toBe('ended');
+      expect(events.find((e) => e.name === 'process.signal')!.data).toEqual({ signal });
+      // Every patch made before the signal is there: the state replays to the last one.
+      const patches = events.filter((e) => e.kind === 'state.patch');
+      expect((state.counter as any).n).toBe(patches.length - 1);
+    });
+  }
+
+  it('SIGKILL: the session is found crashed, with everything up to the last flush window', async () => {
+    const d = dir();
+    const r = await runUntilReady('crash.mjs', ['sigkill'], { HINDSIGHT_DIR: d }, 'SIGKILL');
+    expect(r.signal).toBe('SIGKILL');
+    const { info, events, state } = await readRecording(d);
+    expect(info.status).toBe('crashed');
+    // The 100 increments and the custom event were made 200 ms before "ready": several flush windows earlier.
+    expect((state.counter as any).n).toBeGreaterThanOrEqual(100);
+    expect(events.some((e) => e.kind === 'custom')).toBe(true);
+  });
+});
