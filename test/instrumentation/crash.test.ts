@@ -1,15 +1,8 @@
-import { rmSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../fixtures/stores.js';
+import { describe, expect, it } from 'vitest';
+import { scratchDirs } from '../fixtures/stores.js';
 import { readRecording, runChild, runUntilReady } from './children.js';
 
-const dirs: string[] = [];
-function dir(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const dir = scratchDirs();
 
 describe('crash safety (spawned children, recorded with --import hindsight/register)', () => {
   for (const [mode, errorName, message] of [

@@ -1,17 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../fixtures/stores.js';
+import { describe, expect, it } from 'vitest';
+import { scratchDirs } from '../fixtures/stores.js';
 import { filesContaining, HAS_HTTP_INSTRUMENTATION, readRecording, runChild } from './children.js';
 
-const dirs: string[] = [];
-function dir(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const dir = scratchDirs();
 
 describe('node --import hindsight/register, an ESM program with node:http', () => {
   // Upper-case letters only: lz4 cannot fold any of it into a back-reference to

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors.js';
 import { EventLog } from '../../src/log/EventLog.js';
 import { EventReader } from '../../src/log/EventReader.js';
@@ -9,16 +9,10 @@ import { listSessions } from '../../src/store/Sessions.js';
 import { appendSpill, spillPath } from '../../src/store/SpillFile.js';
 import { openStore } from '../../src/store/Store.js';
 import { blockKey } from '../../src/store/keys.js';
-import { tempDir } from '../fixtures/stores.js';
+import { scratchDirs } from '../fixtures/stores.js';
 
 const WRITER = new URL('../fixtures/children/writer.mjs', import.meta.url).pathname;
-const dirs: string[] = [];
-function dir(): string {
-  const d = tempDir();
-  dirs.push(d);
-  return d;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const dir = scratchDirs();
 
 async function readAll(d: string) {
   const store = await openStore({ dir: d });
