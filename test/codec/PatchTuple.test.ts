@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { fromPatchTuple, toPatchTuple } from '../../src/codec/PatchTuple.js';
+import { EventLog } from '../../src/log/EventLog.js';
+import { EventReader } from '../../src/log/EventReader.js';
+import { openStore } from '../../src/store/Store.js';
+
+const patches = [
+  { name: 'c', op: 'replace', path: [], value: { a: 1 } },
+  { name: 'c', op: 'replace', path: ['a'], value: 2, prev: 1 },
+  { name: 'c', op: 'add', path: ['m', 1], value: 'x', key: { k: 1 } },
+  { name: 'c', op: 'remove', path: ['b'], prev: undefined },
+  { name: 'c', op: 'splice', path: ['list'], index: 0, prev: [1], value: [] },
+  { name: 'c', op: 'clear', path: ['s'], prev: new Set([1]) },
+];
+
+describe('patch tuples', () => {
+  it('round-trip every op with exactly the fields present', () => {
+    for (const p of patches) {
+      const back = fromPatchTuple(toPatchTuple(p, 'c')!, 'c');
+      expect(back).toStrictEqual(p);
+      expect(Object.keys(back).sort()).toEqual(Object.keys(p).sort());
+    }
+  });
+
+  it('leave anything that is not exactly a patch of the event name as it is', () => {
+    expect(toPatchTuple({ ...patches[1], extra: true }, 'c')).toBeUndefined();
+    expect(toPatchTuple(patches[1], 'other')).toBeUndefined();
+    expect(toPatchTuple([1, 2], 'c')).toBeUndefined();
+    expect(toPatchTuple({ name: 'c', op: 'move', path: [] }, 'c')).toBeUndefined();
+  });
+
+  it('store state.patch events of any data unchanged through the log', async () => {
+    const store = await openStore({ memory: true });
+    const log = await EventLog.create(store);
+    const datas = [...patches, [1, 2, 3], { name: 'c', op: 'replace', path: ['a'], value: 1, extra: 'kept' }, 'text', undefined];
+    for (const data of datas) log.append({ kind: 'state.patch', name: 'c', data });
+    await log.close();
+    const got = [];
+    for await (const e of new EventReader(store, log.sessionId).events()) got.push(e.data);
+    expect(got).toStrictEqual(datas);
+  });
+});
