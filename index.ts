@@ -28,3 +28,5 @@ export { RecordingSpanProcessor, hrToUs, type RecordingSpanProcessorOptions, typ
 export { track, record, mark, activeRecorder, activate, deactivate } from './instrumentation/active.js';
 export { installProcessHooks, type ProcessHooksOptions } from './instrumentation/processHooks.js';
 export { Redactor, createRedactor, DEFAULT_DENY_KEYS, REDACTED, type RedactionOptions, type KeyRule } from './instrumentation/redact.js';
+export { replay, COMPARE_MODES, compareStates, StateComparer, formatReplay, formatDivergence, formatSummary, loadReplayModule } from './replay/index.js';
+export type { CompareMode, Divergence, ReplayEventRef, ReplayHandler, ReplayOptions, ReplayResult, Difference, Tolerance, CompareOptions, ReplayModule } from './replay/index.js';

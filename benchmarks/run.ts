@@ -7,6 +7,7 @@
 import { runEventLogBench } from './eventlog.js';
 import { runHttpBench } from './http.js';
 import { runReconstructBench } from './reconstruct.js';
+import { runReplayBench } from './replay.js';
 import { runSnapshotBench } from './snapshot.js';
 import type { BenchOptions, Figures } from './harness.js';
 import { TARGETS } from './targets.js';
@@ -17,6 +18,7 @@ const scenarios: Scenario[] = [
   { name: 'eventlog', run: runEventLogBench },
   { name: 'snapshot', run: runSnapshotBench },
   { name: 'reconstruct', run: runReconstructBench },
+  { name: 'replay', run: runReplayBench },
   { name: 'http', run: runHttpBench },
 ];
 

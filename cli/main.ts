@@ -12,6 +12,7 @@ import { stepCommand } from './commands/step.js';
 import { snapshotsCommand } from './commands/snapshots.js';
 import { exportCommand } from './commands/export.js';
 import { statsCommand, verifyCommand } from './commands/verify.js';
+import { replayCommand } from './commands/replay.js';
 
 const COMMANDS: Command[] = [
   sessionsCommand,
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   exportCommand,
   verifyCommand,
   statsCommand,
+  replayCommand,
 ];
 
 function mainHelp(): string {

@@ -35,6 +35,7 @@ const ALLOWED: Record<string, string[]> = {
   src: ['src'],
   instrumentation: ['src', 'instrumentation'],
   reconstructor: ['src', 'reconstructor'],
+  replay: ['src', 'instrumentation', 'reconstructor', 'replay'],
 };
 
 describe('architecture', () => {
