@@ -30,3 +30,6 @@ export { installProcessHooks, type ProcessHooksOptions } from './instrumentation
 export { Redactor, createRedactor, DEFAULT_DENY_KEYS, REDACTED, type RedactionOptions, type KeyRule } from './instrumentation/redact.js';
 export { replay, COMPARE_MODES, compareStates, StateComparer, formatReplay, formatDivergence, formatSummary, loadReplayModule } from './replay/index.js';
 export type { CompareMode, Divergence, ReplayEventRef, ReplayHandler, ReplayOptions, ReplayResult, Difference, Tolerance, CompareOptions, ReplayModule } from './replay/index.js';
+export type { TrackOptions } from './instrumentation/Recorder.js';
+export { RESTORE_EVENT, type RestoreTarget, type RestoreOptions, type RestoreResult } from './instrumentation/restore.js';
+export { RESUME_ENV, RESUMED_EVENT, type ResumeSource, type ResumePoint } from './instrumentation/resume.js';

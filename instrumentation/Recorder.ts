@@ -6,7 +6,12 @@ import { StateTracker } from '../src/tracking/Tracker.js';
 import { otelActiveContext, type ActiveContext } from '../src/tracking/TrackerCore.js';
 import type { PatchSink } from '../src/tracking/PatchSink.js';
 import { copyValue } from '../src/values/copyValue.js';
+import { rawOf } from '../src/values/proxyRegistry.js';
+import { toLive } from '../src/values/toLive.js';
+import { ErrorCodes, HindsightError } from '../src/errors.js';
 import type { Redactor } from './redact.js';
+import { checkpointState, checkShapes, kindOf, reconcile, resolveTarget, RESTORE_EVENT, stateAtSeq, type LiveRoot, type RestoreOptions, type RestoreResult, type RestoreTarget, type StateAt } from './restore.js';
+import { loadResumePoint, RESUME_ENV, RESUMED_EVENT, type ResumePoint, type ResumeSource } from './resume.js';
 
 export interface RecorderOptions extends Omit<EventLogOptions, 'onError'> {
   /** Recording directory (default `.hindsight`); ignored with `memory` or `store`. */
@@ -32,6 +37,21 @@ export interface RecorderOptions extends Omit<EventLogOptions, 'onError'> {
    * startRecording passes the default deny-list.
    */
   redactor?: Redactor;
+  /**
+   * Start tracked names from the last recorded state of an earlier session
+   * (`'latest'`, a session id or name) instead of their initial values; false
+   * for never. Defaults to the HINDSIGHT_RESUME environment variable.
+   */
+  resume?: ResumeSource | false;
+}
+
+export interface TrackOptions {
+  /**
+   * Start from this name's last recorded state in an earlier session: true
+   * for the recorder's `resume` source (else 'latest'), false for `initial`.
+   * A source other than the recorder's must be loaded first (loadResume).
+   */
+  resume?: ResumeSource | boolean;
 }
 
 const SNAPSHOT_DEFAULTS: Partial<SnapshotConfig> = { eventInterval: 10_000, automaticInterval: 30_000, maxSnapshots: 0, maxRetentionTime: 0 };
@@ -52,6 +72,12 @@ export class Recorder {
   private readonly onError: (err: unknown) => void;
   private stopped = false;
   private readonly stopHooks: (() => unknown)[] = [];
+  /** The proxy handed out for each tracked name: restores write through it. */
+  private readonly roots = new Map<string, object>();
+  private readonly resumePoints = new Map<string, ResumePoint | undefined>();
+  private readonly defaultResume: ResumeSource | undefined;
+  /** Restores run one at a time. */
+  private restoring: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly store: Store,
@@ -66,6 +92,8 @@ export class Recorder {
     this.redactor = options.redactor;
     this.onError = options.onError ?? (() => {});
     this.tracker = new StateTracker(redactingSink(log, this.redactor), { activeContext: this.activeContext, onError: options.onError });
+    const resume = options.resume ?? process.env[RESUME_ENV];
+    this.defaultResume = resume === false || resume === '' ? undefined : resume;
   }
 
   static async open(options: RecorderOptions = {}): Promise<Recorder> {
@@ -85,6 +113,13 @@ export class Recorder {
         await snapshots.attachTracker(log.sessionId, redactedView(recorder.tracker, recorder.redactor), log);
         if (snapshots.config.automaticInterval > 0 || snapshots.config.eventInterval > 0) snapshots.startAutomaticSnapshots(log.sessionId);
       }
+      if (recorder.defaultResume !== undefined) {
+        // Resume is best effort at startup: a recording it cannot read is reported, and names start from their initial values.
+        await recorder.loadResume(recorder.defaultResume).catch((err: unknown) => {
+          onError(err);
+          recorder.resumePoints.set(recorder.defaultResume!, undefined);
+        });
+      }
       return recorder;
     } catch (err) {
       // A recorder that failed to start must not leave the directory locked.
@@ -98,9 +133,123 @@ export class Recorder {
     return this.log.sessionId;
   }
 
-  /** Tracks `initial` under `name`: every mutation through the returned proxy becomes a `state.patch` event. */
-  track<T extends object>(name: string, initial: T): T {
-    return this.tracker.track(name, initial);
+  /**
+   * Tracks `initial` under `name`: every mutation through the returned proxy
+   * becomes a `state.patch` event. With a resume source, the name starts
+   * from its last recorded state there (when it has one of the same kind as
+   * `initial`), and a `hindsight.resumed` session event records where from.
+   */
+  track<T extends object>(name: string, initial: T, options?: TrackOptions): T {
+    const r = options?.resume;
+    const source = r === undefined ? this.defaultResume : r === true ? (this.defaultResume ?? 'latest') : r === false ? undefined : r;
+    let value: T = initial;
+    if (source !== undefined) {
+      if (!this.resumePoints.has(source)) {
+        throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, `track("${name}"): resume source ${JSON.stringify(source)} is not loaded; await recorder.loadResume(source) first`, { name, source });
+      }
+      const point = this.resumePoints.get(source);
+      const last = point?.state[name];
+      if (point && kindOf(last) !== 'other' && kindOf(last) === kindOf(rawOf(initial))) {
+        value = toLive(last) as T;
+        this.log.append({ ...RESUMED_EVENT, data: { fromSession: point.fromSession, fromSeq: point.fromSeq, fromT: point.fromT, names: [name] } });
+      }
+    }
+    const proxy = this.tracker.track(name, value);
+    this.roots.set(name, proxy);
+    return proxy;
+  }
+
+  /**
+   * Reads the last recorded state of an earlier session for track(..., { resume: source });
+   * undefined when no such session exists.
+   */
+  async loadResume(source: ResumeSource = 'latest'): Promise<ResumePoint | undefined> {
+    if (typeof source !== 'string' || source === '') throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, 'loadResume(source): source must be a non-empty string');
+    const point = await loadResumePoint(this.store, this.snapshots, this.sessionId, source);
+    this.resumePoints.set(source, point);
+    return point;
+  }
+
+  /**
+   * Sets the live tracked objects (all, or `options.names`) back to their
+   * state at `at`: a time (µs), `{ seq }`, a snapshot id or a mark label of
+   * this session. Validates everything first (a failed restore changes
+   * nothing), keeps the identity of the tracked objects, and is recorded as
+   * patches plus a `restore` event: `restore({ seq: result.before })` undoes it.
+   */
+  restore(at: RestoreTarget, options: RestoreOptions = {}): Promise<RestoreResult> {
+    return this.serialRestore(async () => {
+      this.liveRoots(options.names);
+      await this.log.flush();
+      const seq = await resolveTarget(this.store, this.snapshots, this.sessionId, this.log.lastSeq, at);
+      const target = await stateAtSeq(this.store, this.snapshots, this.sessionId, seq, this.log.session.startT);
+      return this.applyRestore(this.liveRoots(options.names), target, options.names !== undefined);
+    });
+  }
+
+  /**
+   * Restores every tracked name to the newest checkpoint whose checksums
+   * hold and that holds every tracked name, passing over damaged ones to
+   * older ones (emergency restore). Throws, changing nothing, when none is
+   * usable (CORRUPT_SNAPSHOT when some were damaged, else UNKNOWN_SNAPSHOT).
+   */
+  rollbackLast(): Promise<RestoreResult> {
+    return this.serialRestore(async () => {
+      const manager = this.snapshots;
+      if (!manager) throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, 'rollbackLast: checkpoints are disabled (snapshots: false)');
+      await this.log.flush();
+      const metas = (await manager.searchSnapshots({ sessionId: this.sessionId })).filter((m) => m.tracked).sort((a, b) => b.seq - a.seq || (a.id < b.id ? 1 : -1));
+      const unusable: string[] = [];
+      for (const m of metas) {
+        let state;
+        try {
+          state = await checkpointState(manager, m);
+        } catch (err) {
+          if (!(err instanceof HindsightError)) throw err;
+          unusable.push(m.id);
+          continue;
+        }
+        // One taken before a name was tracked would restore only part of the state: keep looking.
+        const roots = this.liveRoots(undefined);
+        if (!roots.every((r) => Object.hasOwn(state, r.name))) continue;
+        return { ...this.applyRestore(roots, { state, seq: m.seq, t: m.t }, true), snapshotId: m.id, unusable };
+      }
+      const code = unusable.length > 0 ? ErrorCodes.CORRUPT_SNAPSHOT : ErrorCodes.UNKNOWN_SNAPSHOT;
+      throw new HindsightError(code, `rollbackLast: no usable checkpoint of every tracked name in session ${this.sessionId} (${unusable.length} damaged)`, { unusable });
+    });
+  }
+
+  private serialRestore<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.restoring.then(fn);
+    this.restoring = run.catch(() => {});
+    return run;
+  }
+
+  private liveRoots(names: readonly string[] | undefined): LiveRoot[] {
+    if (names !== undefined && !Array.isArray(names)) throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, 'restore: names must be an array of tracked names');
+    return (names ?? this.tracker.names()).map((name) => {
+      const proxy = this.roots.get(name);
+      if (proxy === undefined || rawOf(proxy) !== this.tracker.raw(name)) {
+        throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, `restore: "${name}" was not tracked through recorder.track`, { name });
+      }
+      return { name, proxy };
+    });
+  }
+
+  /** Synchronous from validation to the restore event: the program cannot interleave a write. */
+  private applyRestore(roots: LiveRoot[], target: StateAt, explicit: boolean): RestoreResult {
+    const present = roots.filter((r) => Object.hasOwn(target.state, r.name));
+    const skipped = roots.filter((r) => !Object.hasOwn(target.state, r.name)).map((r) => r.name);
+    if (explicit && skipped.length > 0) {
+      throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, `restore: ${skipped.map((n) => `"${n}"`).join(', ')} did not exist at seq ${target.seq}`, { names: skipped });
+    }
+    checkShapes(present, target.state);
+    const before = this.log.lastSeq;
+    for (const r of present) reconcile(r.proxy, target.state[r.name]);
+    const to = { seq: target.seq, t: target.t };
+    const names = present.map((r) => r.name);
+    const eventSeq = this.log.append({ ...RESTORE_EVENT, data: { to, names, before } });
+    return { to, names, skipped, before, eventSeq };
   }
 
   /** Records a domain event (`custom`) holding a copy of `data`; returns its seq (-1 if refused). */

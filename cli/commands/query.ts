@@ -5,6 +5,7 @@ import { COMMON_USAGE, type Command } from '../args.js';
 import { eventJson, eventSummary } from '../eventText.js';
 import { formatDuration, formatTime, shortId, toJson } from '../output.js';
 import { formatPath, valueAtPath } from '../paths.js';
+import { resumedFrom } from './restore.js';
 
 export const sessionsCommand: Command = {
   name: 'sessions',
@@ -12,9 +13,14 @@ export const sessionsCommand: Command = {
   usage: `hindsight sessions [--dir d] [--json]\n\n${COMMON_USAGE}`,
   options: {},
   async run(ctx) {
-    const sessions = await (await ctx.open()).sessions();
+    const recording = await ctx.open();
+    const sessions = await recording.sessions();
     const { out } = ctx;
-    if (out.json) return out.document({ sessions: sessions.map((s) => toJson(s)) });
+    if (out.json) {
+      // resumedFrom: the earlier session a resumed one started from (scans for its `hindsight.resumed` event).
+      const docs = await Promise.all(sessions.map(async (s) => ({ ...(toJson(s) as object), resumedFrom: await resumedFrom(await recording.session(s.id)) })));
+      return out.document({ sessions: docs });
+    }
     if (sessions.length === 0) return out.note('the recording holds no session');
     out.table(
       ['id', 'name', 'status', 'events', 'start', 'duration', 'pid'],

@@ -1,4 +1,4 @@
-/** `snapshots list | info | create | delete | cleanup | verify | export | import`. */
+/** `snapshots list | info | create | delete | cleanup | verify | export | import | restore-file`. */
 import { readFileSync } from 'node:fs';
 import { ErrorCodes, HindsightError } from '../../src/errors.js';
 import { SnapshotManager } from '../../src/snapshots/SnapshotManager.js';
@@ -8,6 +8,7 @@ import { COMMON_USAGE, EXIT_FAILURE, UsageError, type Command, type Context } fr
 import { formatBytes, formatTime, toJson } from '../output.js';
 import { verifySnapshots, type SnapshotCheck } from '../verifyData.js';
 import { writeAtomically } from '../files.js';
+import { RESTORE_FILE_USAGE, restoreFile } from './restore.js';
 
 /**
  * A manager over the recording's own snapshots. Retention is off (0/0) unless
@@ -170,7 +171,7 @@ export function reportSnapshotChecks(ctx: Context, checks: SnapshotCheck[], inde
 
 export const snapshotsCommand: Command = {
   name: 'snapshots',
-  summary: 'list | info <id> | create | delete <id> | cleanup --older-than 7d | verify | export | import <file>',
+  summary: 'list | info <id> | create | delete <id> | cleanup --older-than 7d | verify | export | import <file> | restore-file',
   usage: `hindsight snapshots <subcommand>
   list                                    snapshots of the session, by time
   info <id> [--state]                     metadata, base chain (and the state with --state)
@@ -185,6 +186,7 @@ export const snapshotsCommand: Command = {
   export [--out file] [--format json|binary] [--expand] [--tag t]...
                                           write the session's snapshots (stdout without --out)
   import <file> [--overwrite]             all or nothing: a damaged file imports nothing
+${RESTORE_FILE_USAGE}
 
 JSON shapes: list { session, snapshots: [meta] }; info { snapshot: meta, chain: [id], state? };
 create { session, snapshot: meta }; delete { deleted }; cleanup { olderThanMs, dryRun, removed: [id] };
@@ -204,10 +206,12 @@ ${COMMON_USAGE}`,
     format: { type: 'string' },
     expand: { type: 'boolean', default: false },
     overwrite: { type: 'boolean', default: false },
+    name: { type: 'string', multiple: true },
   },
   async run(ctx) {
     const sub = ctx.positional(0, 'subcommand (list, info, create, delete, cleanup, verify, export, import)');
     if (sub === 'cleanup') return cleanup(ctx);
+    if (sub === 'restore-file') return restoreFile(ctx);
     const fn = SUBCOMMANDS[sub];
     if (!fn || !Object.prototype.hasOwnProperty.call(SUBCOMMANDS, sub)) throw new UsageError(`unknown snapshots subcommand ${JSON.stringify(sub)}`);
     if (sub === 'import') ctx.positional(1, 'import file');
