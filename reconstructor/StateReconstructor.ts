@@ -1,11 +1,10 @@
 import { ErrorCodes, HindsightError } from '../src/errors.js';
-import type { HindsightEvent } from '../src/events.js';
-import { LOG_EVENT_NAMES } from '../src/events.js';
 import { EventReader } from '../src/log/EventReader.js';
 import { resolveSession, type SessionInfo } from '../src/store/Sessions.js';
 import type { Store } from '../src/store/Store.js';
 import { toLive } from '../src/values/toLive.js';
 import { affectsState, applyEvent, revertEvent, revertsExactly, type Reducers } from './replay.js';
+import { applyCached, noteDropped, revertCached, walkCached } from './cachedWalk.js';
 import { noSnapshots, type SnapshotPoint, type SnapshotSource, type TrackedState } from './SnapshotSource.js';
 
 /** Within this many events of a cached working state, the snapshot lookup is skipped. */
@@ -258,7 +257,7 @@ export class StateReconstructor {
   private handOut(w: Working): TrackedState {
     const spare = w.spare;
     w.spare = undefined;
-    if (!spare || !this.walkSync(spare, w.seq)) {
+    if (!spare || !walkCached(this.reader(w.sessionId), this.reducers, spare, w.seq)) {
       this.prepareSpare(w);
       return toLive(w.state) as TrackedState;
     }
@@ -313,11 +312,11 @@ export class StateReconstructor {
   private async walk(w: Working, seq: number, meta: ReplayMeta): Promise<boolean> {
     const reader = this.reader(w.sessionId);
     if (seq > w.seq) {
-      meta.replayed += this.applyCached(w, seq, meta);
+      meta.replayed += applyCached(reader, this.reducers, w, seq, meta);
       if (w.seq >= seq) return true;
       for await (const e of reader.events({ fromSeq: w.seq + 1, toSeq: seq })) {
         if (meta.abort?.()) throw ABORTED;
-        this.check(e, meta);
+        noteDropped(e, meta);
         if (e.seq !== w.seq + 1) this.gap(w.seq + 1, e.seq - 1, meta);
         if (affectsState(e, this.reducers)) {
           w.state = applyEvent(w.state, e, this.reducers);
@@ -330,63 +329,16 @@ export class StateReconstructor {
       return true;
     }
     // Backwards through blocks already decoded, without I/O, then from the store.
-    if (!this.revertCached(w, seq, meta)) return false;
+    if (!revertCached(reader, this.reducers, w, seq, meta)) return false;
     if (w.seq <= seq) return true;
     for await (const e of reader.events({ fromSeq: seq + 1, toSeq: w.seq, reverse: true })) {
-      this.check(e, meta);
+      noteDropped(e, meta);
       if (!revertsExactly(e, this.reducers) || !revertEvent(w.state, e, this.reducers)) return false;
       meta.replayed++;
       w.seq = e.seq - 1;
     }
     w.seq = seq;
     return true;
-  }
-
-  /**
-   * Applies events after `w.seq` up to `seq` from decoded blocks already in
-   * memory (no I/O); stops where the cache does. Returns the events applied.
-   */
-  private applyCached(w: { sessionId: string; seq: number; state: TrackedState }, seq: number, meta?: { incomplete: boolean }): number {
-    const reader = this.reader(w.sessionId);
-    let applied = 0;
-    for (let block = reader.cachedBlockOf(w.seq + 1); block && w.seq < seq; block = reader.cachedBlockOf(w.seq + 1)) {
-      for (let i = w.seq + 1 - block[0].seq; i < block.length && w.seq < seq; i++) {
-        const e = block[i];
-        if (meta) this.check(e, meta);
-        if (affectsState(e, this.reducers)) {
-          w.state = applyEvent(w.state, e, this.reducers);
-          applied++;
-        }
-        w.seq = e.seq;
-      }
-    }
-    return applied;
-  }
-
-  /** Reverts events down to `seq` from cached blocks (no I/O); false when one has no exact inverse. */
-  private revertCached(w: { sessionId: string; seq: number; state: TrackedState }, seq: number, meta?: { replayed: number; incomplete: boolean }): boolean {
-    const reader = this.reader(w.sessionId);
-    for (let block = reader.cachedBlockOf(w.seq); block && w.seq > seq; block = reader.cachedBlockOf(w.seq)) {
-      for (let i = w.seq - block[0].seq; i >= 0 && w.seq > seq; i--) {
-        const e = block[i];
-        if (meta) this.check(e, meta);
-        if (!revertsExactly(e, this.reducers) || !revertEvent(w.state, e, this.reducers)) return false;
-        if (meta) meta.replayed++;
-        w.seq = e.seq - 1;
-      }
-    }
-    return true;
-  }
-
-  /** Moves a spare to `seq` from cached blocks only, either way; false when it cannot. */
-  private walkSync(w: { sessionId: string; seq: number; state: TrackedState }, seq: number): boolean {
-    if (seq >= w.seq) this.applyCached(w, seq);
-    else if (!this.revertCached(w, seq)) return false;
-    return w.seq === seq;
-  }
-
-  private check(e: HindsightEvent, meta: { incomplete: boolean }): void {
-    if (e.kind === 'log' && e.name === LOG_EVENT_NAMES.dropped) meta.incomplete = true;
   }
 
   /** Events missing from the log (a write that failed): the state may lack their changes. */
