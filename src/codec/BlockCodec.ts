@@ -4,6 +4,7 @@ import { ErrorCodes, HindsightError } from '../errors.js';
 import type { EventInput, HindsightEvent } from '../events.js';
 import { readU64, writeU64 } from '../store/keys.js';
 import { checksum } from './checksum.js';
+import { packStandalone } from './ValueCodec.js';
 import { fromPatchTuple, toPatchTuple } from './PatchTuple.js';
 
 /**
@@ -116,6 +117,26 @@ export function packBlock(packr: Packr, structures: unknown[], events: PendingEv
 export interface PackedBlock {
   raw: Buffer;
   structures: number;
+}
+
+/**
+ * packBlock that cannot fail on the data: a value msgpack cannot carry
+ * (appended directly, not through copyValue) becomes an uncopyable marker
+ * instead of costing the block or throwing into the caller.
+ */
+export function packBlockSafely(packr: Packr, structures: unknown[], events: PendingEvent[]): PackedBlock {
+  try {
+    return packBlock(packr, structures, events);
+  } catch {
+    for (const e of events) {
+      try {
+        packStandalone(e.data);
+      } catch (err) {
+        e.data = { '@hindsight': 'uncopyable', message: (err as Error).message };
+      }
+    }
+    return packBlock(packr, structures, events);
+  }
 }
 
 export async function compressBlock(info: BlockInfo, packed: PackedBlock): Promise<Buffer> {

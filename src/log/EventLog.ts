@@ -4,7 +4,7 @@ import { AnchoredClock, type Clock } from '../Clock.js';
 import { ErrorCodes, HindsightError } from '../errors.js';
 import { LOG_EVENT_NAMES, type EventInput } from '../events.js';
 import { createPackr, packStandalone } from '../codec/ValueCodec.js';
-import { blockInfo, compressBlock, compressBlockSync, packBlock, type BlockInfo, type PackedBlock, type PendingEvent } from '../codec/BlockCodec.js';
+import { blockInfo, compressBlock, compressBlockSync, packBlockSafely, type BlockInfo, type PackedBlock, type PendingEvent } from '../codec/BlockCodec.js';
 import { blockKey, sessionKey, structuresKey, timeKey } from '../store/keys.js';
 import { encodeSessionInfo, newSessionId, newSessionInfo, validateSessionId, type SessionInfo, type SessionStatus } from '../store/Sessions.js';
 import { appendSpill, foldOps, readSpill, spillPath, type PutOp } from '../store/SpillFile.js';
@@ -260,7 +260,7 @@ export class EventLog {
       // the event objects die young instead of being promoted while they wait
       // for the writer, which cut GC time by about half on the benchmark mix.
       const started = performance.now();
-      const packed = this.pack(events);
+      const packed = packBlockSafely(this.packr, this.structures, events);
       this.counters.encodeMs += performance.now() - started;
       this.sealed.push({ info, packed });
     } catch (err) {
@@ -268,26 +268,6 @@ export class EventLog {
       this.report(err);
     }
     this.startWriter();
-  }
-
-  /**
-   * Packs a block; a value msgpack cannot carry (appended directly, not
-   * through copyValue) becomes an uncopyable marker instead of costing the
-   * block or throwing into the caller.
-   */
-  private pack(events: PendingEvent[]): PackedBlock {
-    try {
-      return packBlock(this.packr, this.structures, events);
-    } catch {
-      for (const e of events) {
-        try {
-          packStandalone(e.data);
-        } catch (err) {
-          e.data = { '@hindsight': 'uncopyable', message: (err as Error).message };
-        }
-      }
-      return packBlock(this.packr, this.structures, events);
-    }
   }
 
   private startWriter(): void {
