@@ -150,7 +150,10 @@ export class Recorder {
       const point = this.resumePoints.get(source);
       const last = point?.state[name];
       if (point && kindOf(last) !== 'other' && kindOf(last) === kindOf(rawOf(initial))) {
-        value = toLive(last) as T;
+        // Into the program's own object, keeping what the recording cannot give
+        // back (redacted secrets, functions) at their initial values.
+        reconcile(rawOf(initial), toLive(last), this.redactor?.censor);
+        value = initial;
         this.log.append({ ...RESUMED_EVENT, data: { fromSession: point.fromSession, fromSeq: point.fromSeq, fromT: point.fromT, names: [name] } });
       }
     }
@@ -245,7 +248,7 @@ export class Recorder {
     }
     checkShapes(present, target.state);
     const before = this.log.lastSeq;
-    for (const r of present) reconcile(r.proxy, target.state[r.name]);
+    for (const r of present) reconcile(r.proxy, target.state[r.name], this.redactor?.censor);
     const to = { seq: target.seq, t: target.t };
     const names = present.map((r) => r.name);
     const eventSeq = this.log.append({ ...RESTORE_EVENT, data: { to, names, before } });

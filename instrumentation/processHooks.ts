@@ -86,7 +86,9 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
 
   process.on('uncaughtExceptionMonitor', onUncaught);
   process.on('exit', onExit);
-  for (const s of signals) process.on(s, onSignal);
+  // First in line, so a program's own once() handler is still registered when
+  // we look (it removes itself when it runs): we must not re-raise over it.
+  for (const s of signals) process.prependListener(s, onSignal);
 
   return () => {
     done = true;

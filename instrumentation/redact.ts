@@ -63,10 +63,10 @@ export class Redactor {
     this.censor = options.censor ?? REDACTED;
     const deny = [...(options.replaceDefaults ? [] : DEFAULT_DENY_KEYS), ...(options.deny ?? [])];
     this.denyExact = new Set(deny.filter((k): k is string => typeof k === 'string').map((k) => k.toLowerCase()));
-    this.denyPatterns = deny.filter((k): k is RegExp => k instanceof RegExp);
+    this.denyPatterns = deny.filter((k): k is RegExp => k instanceof RegExp).map(stateless);
     const allow = options.allow ?? [];
     this.allowExact = new Set(allow.filter((k): k is string => typeof k === 'string').map((k) => k.toLowerCase()));
-    this.allowPatterns = allow.filter((k): k is RegExp => k instanceof RegExp);
+    this.allowPatterns = allow.filter((k): k is RegExp => k instanceof RegExp).map(stateless);
   }
 
   /** Whether values under `key` are redacted. */
@@ -198,4 +198,9 @@ export class Redactor {
 /** A redactor from options; undefined when redaction is switched off (`false`). */
 export function createRedactor(options: RedactionOptions | false | undefined): Redactor | undefined {
   return options === false ? undefined : new Redactor(options ?? {});
+}
+
+/** A pattern without the g/y flags, whose test() would depend on lastIndex and could let a denied key through. */
+function stateless(r: RegExp): RegExp {
+  return r.global || r.sticky ? new RegExp(r.source, r.flags.replace(/[gy]/g, '')) : r;
 }

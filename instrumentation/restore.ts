@@ -17,6 +17,9 @@ import { deepEqual } from '../src/snapshots/structuralDiff.js';
 import type { Store } from '../src/store/Store.js';
 import { applyPatch, type StatePatch } from '../src/tracking/patches.js';
 import { rawOf } from '../src/values/proxyRegistry.js';
+import { copyValue } from '../src/values/copyValue.js';
+import { isMarker } from '../src/values/markers.js';
+import { REDACTED } from './redact.js';
 
 /** A time (µs), `{ seq }`, a snapshot id or a mark label of the recorder's own session. */
 export type RestoreTarget = number | { seq: number } | string;
@@ -154,13 +157,13 @@ export function checkShapes(roots: readonly LiveRoot[], target: TrackedState): v
  * nested objects of the same kind keep their identity too. `target` must be
  * a fresh tree owned by the caller: its objects are stored as they are.
  */
-export function reconcile(proxy: any, target: any): void {
+export function reconcile(proxy: any, target: any, censor: string = REDACTED): void {
   const raw = rawOf(proxy);
   switch (kindOf(raw)) {
     case 'object':
-      return reconcileObject(proxy, raw, target);
+      return reconcileObject(proxy, raw, target, censor);
     case 'array':
-      return reconcileArray(proxy, raw, target);
+      return reconcileArray(proxy, raw, target, censor);
     case 'map':
     case 'set':
       if (!deepEqual(raw, target)) {
@@ -175,17 +178,31 @@ export function reconcile(proxy: any, target: any): void {
   }
 }
 
-/** Assigns `value` at `key`, or reconciles in place when both sides are containers of one kind. */
-function put(proxy: any, raw: any, key: string | number, value: unknown): void {
-  const cur = raw[key];
-  if (Object.hasOwn(raw, key) && kindOf(cur) !== 'other' && kindOf(cur) === kindOf(value)) reconcile(proxy[key], value);
-  else if (!Object.hasOwn(raw, key) || !deepEqual(cur, value)) proxy[key] = value;
+/**
+ * What the recording cannot give back: a redacted leaf (the censor string) or
+ * a marker standing for a function, symbol, cycle or uncopyable value. Writing
+ * it would put a placeholder where the program keeps a secret or a function.
+ */
+function unrestorable(value: unknown, censor: string): boolean {
+  return value === censor || isMarker(value);
 }
 
-function reconcileObject(proxy: any, raw: Record<string, unknown>, target: Record<string, unknown>): void {
+/** Assigns `value` at `key`, or reconciles in place when both sides are containers of one kind. */
+function put(proxy: any, raw: any, key: string | number, value: unknown, censor: string): void {
+  const has = Object.hasOwn(raw, key);
+  const cur = raw[key];
+  // The live value stays: the recording holds only its placeholder.
+  if (unrestorable(value, censor)) return;
+  if (has && kindOf(cur) !== 'other' && kindOf(cur) === kindOf(value)) return reconcile(proxy[key], value, censor);
+  // A class instance the recording holds as a plain copy: unchanged when its copy matches.
+  if (has && typeof cur === 'object' && cur !== null && deepEqual(copyValue(cur), value)) return;
+  if (!has || !deepEqual(cur, value)) proxy[key] = value;
+}
+
+function reconcileObject(proxy: any, raw: Record<string, unknown>, target: Record<string, unknown>, censor: string): void {
   for (const k of Object.keys(raw)) if (!Object.hasOwn(target, k)) delete proxy[k];
   const want = Object.keys(target);
-  for (const k of want) put(proxy, raw, k, target[k]);
+  for (const k of want) put(proxy, raw, k, target[k], censor);
   // Iteration order is state too: re-add, in order, the keys from the first one out of place.
   const have = Object.keys(raw);
   const first = want.findIndex((k, i) => have[i] !== k);
@@ -197,9 +214,9 @@ function reconcileObject(proxy: any, raw: Record<string, unknown>, target: Recor
   }
 }
 
-function reconcileArray(proxy: any, raw: unknown[], target: unknown[]): void {
+function reconcileArray(proxy: any, raw: unknown[], target: unknown[], censor: string): void {
   if (raw.length === target.length) {
-    for (let i = 0; i < target.length; i++) put(proxy, raw, i, target[i]);
+    for (let i = 0; i < target.length; i++) put(proxy, raw, i, target[i], censor);
     return;
   }
   let pre = 0;

@@ -78,3 +78,10 @@ describe('Recorder with a redactor', () => {
     await store.close();
   });
 });
+
+describe('redaction patterns', () => {
+  it('a global or sticky RegExp denies every matching key, every time', () => {
+    const r = new Redactor({ deny: [/session/gi, /^x-/y] });
+    for (const key of ['sessionId', 'SessionKey', 'my_session', 'x-trace', 'x-other']) expect(r.isDenied(key)).toBe(true);
+  });
+});
