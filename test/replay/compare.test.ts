@@ -81,3 +81,10 @@ describe('compareStates', () => {
     expect(whole[0].actual).toEqual({ n: 1 });
   });
 });
+
+describe('redacted leaves', () => {
+  it('match whatever today\'s code holds there', () => {
+    expect(compareStates({ cfg: { token: '[REDACTED]', n: 1 } }, { cfg: { token: 'live-secret', n: 1 } })).toEqual([]);
+    expect(compareStates({ cfg: { token: '[REDACTED]', n: 1 } }, { cfg: { token: 'live-secret', n: 2 } }).map((d) => d.path)).toEqual(['cfg.n']);
+  });
+});
