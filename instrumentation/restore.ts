@@ -18,6 +18,7 @@ import type { Store } from '../src/store/Store.js';
 import { applyPatch, type StatePatch } from '../src/tracking/patches.js';
 import { rawOf } from '../src/values/proxyRegistry.js';
 import { copyValue } from '../src/values/copyValue.js';
+import { setOwn } from '../src/values/setOwn.js';
 import { isMarker } from '../src/values/markers.js';
 import { REDACTED } from './redact.js';
 
@@ -92,9 +93,7 @@ export async function stateAtSeq(store: Store, manager: SnapshotManager | undefi
     if (e.kind === 'state.patch') {
       const patch = e.data as StatePatch;
       const next = applyPatch(out.state[patch.name], patch);
-      if (next !== out.state[patch.name] || !(patch.name in out.state)) {
-        Object.defineProperty(out.state, patch.name, { value: next, enumerable: true, writable: true, configurable: true });
-      }
+      if (next !== out.state[patch.name] || !(patch.name in out.state)) setOwn(out.state, patch.name, next);
     }
     out.seq = e.seq;
     out.t = e.t;

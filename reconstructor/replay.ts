@@ -1,6 +1,7 @@
 import type { HindsightEvent } from '../src/events.js';
 import { applyPatch, revertPatch, type StatePatch } from '../src/tracking/patches.js';
 import { toLive } from '../src/values/toLive.js';
+import { setOwn } from '../src/values/setOwn.js';
 import type { TrackedState } from './SnapshotSource.js';
 
 /**
@@ -30,7 +31,7 @@ export function applyEvent(state: TrackedState, event: HindsightEvent, reducers:
   if (event.kind === 'state.patch') {
     const patch = event.data as StatePatch;
     const next = applyPatch(state[patch.name], patch);
-    if (next !== state[patch.name] || !(patch.name in state)) setName(state, patch.name, next);
+    if (next !== state[patch.name] || !(patch.name in state)) setOwn(state, patch.name, next);
     return state;
   }
   if (event.kind === 'custom' && reducers && Object.hasOwn(reducers, event.name)) {
@@ -61,13 +62,8 @@ export function revertEvent(state: TrackedState, event: HindsightEvent, reducers
     const patch = event.data as StatePatch;
     const prev = revertPatch(state[patch.name], patch);
     if (prev === undefined && patch.op === 'replace' && patch.path.length === 0 && !('prev' in patch)) delete state[patch.name];
-    else setName(state, patch.name, prev);
+    else setOwn(state, patch.name, prev);
     return true;
   }
   return !(event.kind === 'custom' && reducers && Object.hasOwn(reducers, event.name));
-}
-
-function setName(state: TrackedState, name: string, value: unknown): void {
-  if (name === '__proto__') Object.defineProperty(state, name, { value, enumerable: true, writable: true, configurable: true });
-  else state[name] = value;
 }

@@ -1,5 +1,6 @@
 import { NegativeZero, packStandalone } from '../codec/ValueCodec.js';
 import { sha256 } from '../codec/checksum.js';
+import { setOwn } from '../values/setOwn.js';
 
 /**
  * A state's "stored form" is what values/copyValue makes of it: a tree the
@@ -8,11 +9,6 @@ import { sha256 } from '../codec/checksum.js';
  * Decoded states hold real -0 again; these helpers bridge the two.
  */
 
-/** Assignment that treats `__proto__` as an ordinary key. */
-export function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
-}
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) return false;

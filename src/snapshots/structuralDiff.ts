@@ -1,5 +1,6 @@
 import { NegativeZero } from '../codec/ValueCodec.js';
-import { isPlainObject, setOwn } from './stateValue.js';
+import { isPlainObject } from './stateValue.js';
+import { setOwn } from '../values/setOwn.js';
 import type { SnapshotComparison, StateChange } from './types.js';
 
 /**

@@ -13,7 +13,8 @@
 import { ErrorCodes, HindsightError } from '../errors.js';
 import { toLive } from '../values/toLive.js';
 import { formatPath, type PathSegment } from './paths.js';
-import { resolvePath, setProp } from './treeOps.js';
+import { resolvePath } from './treeOps.js';
+import { setOwn } from '../values/setOwn.js';
 
 export interface IncrementalValue {
   path: PathSegment[];
@@ -57,7 +58,7 @@ export function applyIncremental(root: unknown, entries: readonly IncrementalEnt
       if (typeof seg !== 'number' || seg >= parent.length) throw badEntry(path, 'array index out of range');
       parent[seg] = value;
     } else if (typeof parent === 'object' && parent !== null && !(parent instanceof Set) && !(parent instanceof Date)) {
-      setProp(parent, String(seg), value);
+      setOwn(parent, String(seg), value);
     } else throw badEntry(path, 'the parent is not an object, array or Map');
   }
   return state;

@@ -5,6 +5,7 @@
  */
 import { ErrorCodes, HindsightError } from '../errors.js';
 import { rawOf } from '../values/proxyRegistry.js';
+import { setOwn } from '../values/setOwn.js';
 import { formatPath, isRecordedRefKey, isRefKey, isRefSegment, type PathSegment } from './paths.js';
 
 export const MISSING: unique symbol = Symbol('hindsight.missing');
@@ -104,11 +105,6 @@ function replaceInSet(set: Set<unknown>, old: unknown, value: unknown): void {
   for (const v of after) set.add(v);
 }
 
-export function setProp(obj: Record<string, unknown>, key: string, value: unknown): void {
-  // A '__proto__' key must stay data, never become the object's prototype.
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  else obj[key] = value;
-}
 
 function containerError(container: unknown, what: string): HindsightError {
   const kind = container === null ? 'null' : Array.isArray(container) ? 'array' : typeof container;
@@ -123,7 +119,7 @@ export function replaceChild(container: unknown, seg: PathSegment, value: unknow
     if (!isRefSegment(seg)) throw containerError(container, 'replace a primitive element');
     replaceInSet(container, refKeyOrThrow(container, seg), value);
   } else if (typeof container === 'object' && container !== null && !(container instanceof Date)) {
-    setProp(container as Record<string, unknown>, String(seg), value);
+    setOwn(container as Record<string, unknown>, String(seg), value);
   } else throw containerError(container, 'replace a child');
 }
 
@@ -133,7 +129,7 @@ export function addChild(container: unknown, seg: PathSegment, value: unknown, k
   else if (container instanceof Set) container.add(isRefSegment(seg) ? value : seg);
   else if (Array.isArray(container)) container[seg as number] = value;
   else if (typeof container === 'object' && container !== null && !(container instanceof Date)) {
-    setProp(container as Record<string, unknown>, String(seg), value);
+    setOwn(container as Record<string, unknown>, String(seg), value);
   } else throw containerError(container, 'add a child');
 }
 

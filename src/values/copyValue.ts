@@ -30,6 +30,7 @@
  */
 import { NegativeZero } from '../codec/ValueCodec.js';
 import { rawOf } from './proxyRegistry.js';
+import { setOwn } from './setOwn.js';
 import { cycleMarker, functionMarker, symbolMarker, uncopyableMarker } from './markers.js';
 
 export function copyValue(value: unknown): unknown {
@@ -152,10 +153,7 @@ function copyProps(value: object, anc: Ancestors, nullProto: boolean): Record<st
   const out: Record<string, unknown> = nullProto ? Object.create(null) : {};
   const src = value as Record<string, unknown>;
   for (const k of Object.keys(src)) {
-    const v = copyIn(src[k], anc);
-    // An own '__proto__' key must stay data, never become the copy's prototype.
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+    setOwn(out, k, copyIn(src[k], anc));
   }
   anc.pop();
   return out;

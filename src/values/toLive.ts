@@ -7,6 +7,7 @@
  * patch to two states never links them.
  */
 import { NegativeZero } from '../codec/ValueCodec.js';
+import { setOwn } from './setOwn.js';
 
 export function toLive(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
@@ -44,9 +45,7 @@ export function toLive(value: unknown): unknown {
 function cloneProps(src: Record<string, unknown>, nullProto: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = nullProto ? Object.create(null) : {};
   for (const k of Object.keys(src)) {
-    const v = toLive(src[k]);
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-    else out[k] = v;
+    setOwn(out, k, toLive(src[k]));
   }
   return out;
 }
