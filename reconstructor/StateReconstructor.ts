@@ -142,7 +142,11 @@ export class StateReconstructor {
 
   /** The seq of the last event at or before `at` (0 when none). */
   async seqAt(sessionId: string, at: At): Promise<number> {
-    const info = await this.session(sessionId);
+    return this.seqIn(await this.session(sessionId), at);
+  }
+
+  /** seqAt for a session whose metadata is already in hand (a request reads it once). */
+  private async seqIn(info: SessionInfo, at: At): Promise<number> {
     if (typeof at === 'number') {
       if (!Number.isFinite(at)) throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, `time must be a finite number of µs, got ${at}`);
       return Math.min(await this.reader(info.id).lastSeqAtOrBefore(Math.floor(at)), info.lastSeq);
@@ -167,7 +171,7 @@ export class StateReconstructor {
     this.inFlight++;
     try {
       const info = await this.session(sessionId);
-      const seq = await this.seqAt(info.id, at);
+      const seq = await this.seqIn(info, at);
       const result = await this.materialize(info.id, seq);
       const t = seq === 0 ? info.startT : await this.tOf(info.id, seq, info.startT);
       const out: Reconstruction = { ...result.meta, sessionId: info.id, seq, t, state: result.state };
