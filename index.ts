@@ -33,3 +33,4 @@ export type { CompareMode, Divergence, ReplayEventRef, ReplayHandler, ReplayOpti
 export type { TrackOptions } from './instrumentation/Recorder.js';
 export { RESTORE_EVENT, type RestoreTarget, type RestoreOptions, type RestoreResult } from './instrumentation/restore.js';
 export { RESUME_ENV, RESUMED_EVENT, type ResumeSource, type ResumePoint } from './instrumentation/resume.js';
+export { collectSpans, spanKey, type SpanRecord } from './reconstructor/spans.js';

@@ -5,6 +5,7 @@ import type { PathSegment } from '../src/tracking/paths.js';
 import type { StatePatch } from '../src/tracking/patches.js';
 import { toLive } from '../src/values/toLive.js';
 import { affectsState, applyEvent, ownEvent } from './replay.js';
+import { collectSpans, spanKey, type SpanRecord } from './spans.js';
 import type { TrackedState } from './SnapshotSource.js';
 import type { At, StateReconstructor } from './StateReconstructor.js';
 
@@ -186,14 +187,8 @@ export async function findFirst(
   return undefined;
 }
 
-export interface OpenSpan {
-  traceId?: string;
-  spanId?: string;
-  parentSpanId?: string;
-  name: string;
-  startT: number;
-  startSeq: number;
-  data?: unknown;
+/** A span open at an instant, with the open spans below it. */
+export interface OpenSpan extends Omit<SpanRecord, 'endT' | 'endSeq'> {
   children: OpenSpan[];
 }
 
@@ -201,18 +196,14 @@ export interface OpenSpan {
 export async function spansAt(rec: StateReconstructor, sessionId: string, at: At): Promise<OpenSpan[]> {
   const seq = await rec.seqAt(sessionId, at);
   const open = new Map<string, OpenSpan>();
-  for await (const e of rec.reader(sessionId).events({ toSeq: seq, kinds: ['span.start', 'span.end'] })) {
-    const key = `${e.traceId}/${e.spanId}`;
-    if (e.kind === 'span.end') {
-      open.delete(key);
-      continue;
-    }
-    const data = (e.data ?? {}) as { parentSpanId?: string };
-    open.set(key, { traceId: e.traceId, spanId: e.spanId, parentSpanId: data.parentSpanId, name: e.name, startT: e.t, startSeq: e.seq, data: toLive(e.data), children: [] });
+  for (const s of await collectSpans(rec.reader(sessionId).events({ toSeq: seq, kinds: ['span.start', 'span.end'] }))) {
+    if (s.endSeq !== undefined) continue;
+    const { endT: _endT, endSeq: _endSeq, ...start } = s;
+    open.set(spanKey(s.traceId, s.spanId), { ...start, parentSpanId: s.parentSpanId, children: [] });
   }
   const roots: OpenSpan[] = [];
   for (const s of open.values()) {
-    const parent = s.parentSpanId ? open.get(`${s.traceId}/${s.parentSpanId}`) : undefined;
+    const parent = s.parentSpanId ? open.get(spanKey(s.traceId, s.parentSpanId)) : undefined;
     if (parent) parent.children.push(s);
     else roots.push(s);
   }
