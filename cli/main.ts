@@ -13,6 +13,7 @@ import { snapshotsCommand } from './commands/snapshots.js';
 import { exportCommand } from './commands/export.js';
 import { statsCommand, verifyCommand } from './commands/verify.js';
 import { replayCommand } from './commands/replay.js';
+import { viewCommand } from './commands/view.js';
 
 const COMMANDS: Command[] = [
   sessionsCommand,
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   verifyCommand,
   statsCommand,
   replayCommand,
+  viewCommand,
 ];
 
 function mainHelp(): string {
