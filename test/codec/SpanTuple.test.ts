@@ -1,0 +1,94 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SPAN_END_KEYS, toSpanEndTuple, toSpanStartForm } from '../../src/codec/SpanTuple.js';
+import { EventLog } from '../../src/log/EventLog.js';
+import { EventReader } from '../../src/log/EventReader.js';
+import { openStore } from '../../src/store/Store.js';
+import { deepEqualExact } from '../fixtures/deepEqualExact.js';
+
+const intern = (s: string | undefined): number => (s === undefined ? -1 : 0);
+
+function spanEnd(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const data: Record<string, unknown> = {
+    kind: 1,
+    parentSpanId: 'a1b2c3d4e5f60718',
+    attributes: { 'http.method': 'GET', 'http.status_code': 200, tags: ['a', 'b'] },
+    status: { code: 2, message: 'boom' },
+    events: [{ name: 'retry', tUs: 1_700_000_000_000_123, attributes: { attempt: 2 } }],
+    links: undefined,
+    scope: '@opentelemetry/instrumentation-http',
+    startUs: 1_700_000_000_000_000,
+    durationUs: 1234,
+    dropped: undefined,
+  };
+  return Object.assign(data, overrides);
+}
+
+async function roundTrip(events: { kind: 'span.start' | 'span.end'; data: unknown }[]): Promise<unknown[]> {
+  const store = await openStore({ memory: true });
+  const log = await EventLog.create(store);
+  for (const e of events) log.append({ kind: e.kind, name: 'GET /', traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', data: e.data });
+  await log.close();
+  const got: unknown[] = [];
+  for await (const e of new EventReader(store, log.sessionId).events()) got.push(e.data);
+  await store.close();
+  return got;
+}
+
+describe('span forms', () => {
+  it('take exactly the span processor shapes, nothing else', () => {
+    expect(toSpanStartForm({ parentSpanId: undefined }, intern)).toBe(-1);
+    expect(toSpanStartForm({ parentSpanId: 'ab' }, intern)).toBe(0);
+    expect(toSpanStartForm({}, intern)).toBeUndefined();
+    expect(toSpanStartForm({ parentSpanId: 'ab', extra: 1 }, intern)).toBeUndefined();
+    expect(toSpanStartForm({ parentSpanId: 7 }, intern)).toBeUndefined();
+    expect(toSpanStartForm(new Map(), intern)).toBeUndefined();
+    expect(toSpanEndTuple(spanEnd(), intern, 0)).toHaveLength(SPAN_END_KEYS.length);
+    expect(toSpanEndTuple({ ...spanEnd(), extra: 1 }, intern, 0)).toBeUndefined();
+    const reordered = spanEnd();
+    delete reordered.kind;
+    reordered.kind = 1;
+    expect(toSpanEndTuple(reordered, intern, 0)).toBeUndefined();
+    expect(toSpanEndTuple(spanEnd({ startUs: 1.5 }), intern, 0)).toBeUndefined();
+    expect(toSpanEndTuple(spanEnd({ scope: 3 }), intern, 0)).toBeUndefined();
+  });
+
+  it('store span events of any data unchanged through the log', async () => {
+    const datas: { kind: 'span.start' | 'span.end'; data: unknown }[] = [
+      { kind: 'span.start', data: { parentSpanId: undefined } },
+      { kind: 'span.start', data: { parentSpanId: 'a1b2c3d4e5f60718' } },
+      { kind: 'span.start', data: { parentSpanId: 'x', other: true } },
+      { kind: 'span.start', data: undefined },
+      { kind: 'span.end', data: spanEnd() },
+      { kind: 'span.end', data: spanEnd({ parentSpanId: undefined, scope: undefined, status: { code: 0 }, events: undefined, startUs: 5 }) },
+      { kind: 'span.end', data: { ...spanEnd(), note: 'not the processor shape' } },
+      { kind: 'span.end', data: 'text' },
+    ];
+    const got = await roundTrip(datas);
+    expect(deepEqualExact(got, datas.map((d) => d.data))).toBeUndefined();
+  });
+
+  it('round-trip random span.end data exactly (seeded)', async () => {
+    const optionalString = fc.option(fc.string({ maxLength: 20 }), { nil: undefined });
+    const attrValue = fc.oneof(fc.string(), fc.double({ noNaN: true }).filter((x) => !Object.is(x, -0)), fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }));
+    const data = fc.record({
+      kind: fc.integer({ min: 0, max: 4 }),
+      parentSpanId: optionalString,
+      attributes: fc.dictionary(fc.string({ maxLength: 12 }), attrValue, { maxKeys: 6 }),
+      status: fc.record({ code: fc.integer({ min: 0, max: 2 }), message: optionalString }),
+      events: fc.option(fc.array(fc.record({ name: fc.string(), tUs: fc.maxSafeNat() }), { maxLength: 2 }), { nil: undefined }),
+      links: fc.constant(undefined),
+      scope: optionalString,
+      startUs: fc.integer({ min: 0, max: 2 ** 52 }),
+      durationUs: fc.nat(),
+      dropped: fc.option(fc.record({ attributes: fc.nat() }), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(data, { minLength: 1, maxLength: 20 }), async (datas) => {
+        const got = await roundTrip(datas.map((d) => ({ kind: 'span.end' as const, data: d })));
+        expect(deepEqualExact(got, datas)).toBeUndefined();
+      }),
+      { seed: 4242, numRuns: 60 },
+    );
+  });
+});
