@@ -50,10 +50,14 @@ export class ViewerApi {
     };
   }
 
-  /** Answers `/api/<name>?query`; undefined for an unknown route. Throws HindsightError for bad input. */
-  handle(name: string, query: URLSearchParams): Promise<unknown> | undefined {
-    const route = Object.hasOwn(this.routes, name) ? this.routes[name] : undefined;
-    return route?.run(new Params(query, route.params));
+  has(name: string): boolean {
+    return Object.hasOwn(this.routes, name);
+  }
+
+  /** Answers `/api/<name>?query` (a route has() knows); rejects with a HindsightError for bad input. */
+  async handle(name: string, query: URLSearchParams): Promise<unknown> {
+    const route = this.routes[name];
+    return route.run(new Params(query, route.params));
   }
 
   private async session(p: Params): Promise<RecordingSession> {

@@ -84,11 +84,10 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
       const asset = await assets.file(staticPath[2]);
       return asset ? send(res, 200, asset.type, asset.body, plain) : send(res, 404, 'text/plain; charset=utf-8', 'not found\n', plain);
     }
-    const route = /^\/api\/([a-z]+)$/.exec(url.pathname);
-    const answer = route ? api.handle(route[1], url.searchParams) : undefined;
-    if (!answer) return json(res, 404, errorJson(new HindsightError(ErrorCodes.INVALID_ARGUMENT, `no such page or API route: ${url.pathname}`)));
+    const route = /^\/api\/([a-z]+)$/.exec(url.pathname)?.[1];
+    if (route === undefined || !api.has(route)) return json(res, 404, errorJson(new HindsightError(ErrorCodes.INVALID_ARGUMENT, `no such page or API route: ${url.pathname}`)));
     try {
-      json(res, 200, JSON.stringify(await answer));
+      json(res, 200, JSON.stringify(await api.handle(route, url.searchParams)));
     } catch (err) {
       json(res, statusOf(err), errorJson(err));
     }
