@@ -49,7 +49,7 @@ describe('hindsight view (the command)', () => {
       expect((await fetch(`${origin}/api/sessions`)).status).toBe(403);
       expect((await fetch(`${origin}/`)).status).toBe(403);
       const token = new URL(v.url).searchParams.get('token')!;
-      const sessions = await (await fetch(`${origin}/api/sessions`, { headers: { 'x-hindsight-token': token } })).json();
+      const sessions = (await (await fetch(`${origin}/api/sessions`, { headers: { 'x-hindsight-token': token } })).json()) as { sessions: unknown[] };
       expect(sessions.sessions).toHaveLength(2);
       expect(v.stderr()).not.toMatch(/warning/);
     } finally {
