@@ -1,8 +1,9 @@
 import type { EventInput } from '../src/events.js';
 
 /**
- * A realistic recording mix: requests as spans with attributes, state
- * patches with small nested values, domain events. Deterministic (seeded
+ * A realistic recording mix: requests as spans with attributes (the shapes
+ * RecordingSpanProcessor writes), state patches with small nested values,
+ * domain events. Deterministic (seeded
  * mulberry32; an LCG's low bits repeat and made ids unrealistically
  * compressible) so runs compare.
  */
@@ -26,14 +27,17 @@ export function makeWorkload(count: number, seed = 7): EventInput[] {
     const traceId = hex(32);
     const spanId = hex(16);
     const route = routes[rand(routes.length)];
-    out.push({ kind: 'span.start', name: `GET ${route}`, traceId, spanId, data: { kind: 1, attributes: { 'http.method': 'GET', 'http.route': route, 'http.target': `${route}?q=${rand(100)}` } } });
+    const startUs = 1_700_000_000_000_000 + out.length * 100;
+    out.push({ kind: 'span.start', name: `GET ${route}`, traceId, spanId, data: { parentSpanId: undefined } });
     const patches = 1 + rand(4);
     for (let i = 0; i < patches; i++) {
       const item = rand(50);
       out.push({ kind: 'state.patch', name: 'cart', traceId, spanId, data: { name: 'cart', op: 'replace', path: ['items', item, 'qty'], value: rand(10), prev: rand(10) } });
     }
     if (rand(3) === 0) out.push({ kind: 'custom', name: 'order.placed', traceId, spanId, data: { orderId: `o-${rand(100000)}`, total: rand(10000) / 100, items: rand(8) } });
-    out.push({ kind: 'span.end', name: `GET ${route}`, traceId, spanId, data: { status: { code: 1 }, durationUs: 200 + rand(5000), attributes: { 'http.status_code': 200 } } });
+    const attributes = { 'http.method': 'GET', 'http.route': route, 'http.target': `${route}?q=${rand(100)}`, 'http.status_code': 200 };
+    const end = { kind: 1, parentSpanId: undefined, attributes, status: { code: 1 }, events: undefined, links: undefined, scope: '@opentelemetry/instrumentation-http', startUs, durationUs: 200 + rand(5000), dropped: undefined };
+    out.push({ kind: 'span.end', name: `GET ${route}`, traceId, spanId, data: end });
   }
   return out.slice(0, count);
 }

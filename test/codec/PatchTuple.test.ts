@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromPatchTuple, toPatchTuple } from '../../src/codec/PatchTuple.js';
+import { ColumnCursor } from '../../src/codec/columns.js';
+import { readPatch, writePatch } from '../../src/codec/PatchTuple.js';
 import { EventLog } from '../../src/log/EventLog.js';
 import { EventReader } from '../../src/log/EventReader.js';
 import { openStore } from '../../src/store/Store.js';
@@ -13,20 +14,26 @@ const patches = [
   { name: 'c', op: 'clear', path: ['s'], prev: new Set([1]) },
 ];
 
-describe('patch tuples', () => {
-  it('round-trip every op with exactly the fields present', () => {
+describe('patch forms', () => {
+  it('round-trip every op with exactly the fields present, back to back in one column', () => {
+    const column: unknown[] = [];
+    for (const p of patches) expect(writePatch(column, p, 'c')).toBe(true);
+    const c = new ColumnCursor(column);
     for (const p of patches) {
-      const back = fromPatchTuple(toPatchTuple(p, 'c')!, 'c');
+      const back = readPatch(c, 'c');
       expect(back).toStrictEqual(p);
       expect(Object.keys(back).sort()).toEqual(Object.keys(p).sort());
     }
+    expect(c.done).toBe(true);
   });
 
-  it('leave anything that is not exactly a patch of the event name as it is', () => {
-    expect(toPatchTuple({ ...patches[1], extra: true }, 'c')).toBeUndefined();
-    expect(toPatchTuple(patches[1], 'other')).toBeUndefined();
-    expect(toPatchTuple([1, 2], 'c')).toBeUndefined();
-    expect(toPatchTuple({ name: 'c', op: 'move', path: [] }, 'c')).toBeUndefined();
+  it('leave anything that is not exactly a patch of the event name as it is, writing nothing', () => {
+    const column: unknown[] = [];
+    expect(writePatch(column, { ...patches[1], extra: true }, 'c')).toBe(false);
+    expect(writePatch(column, patches[1], 'other')).toBe(false);
+    expect(writePatch(column, [1, 2], 'c')).toBe(false);
+    expect(writePatch(column, { name: 'c', op: 'move', path: [] }, 'c')).toBe(false);
+    expect(column).toEqual([]);
   });
 
   it('store state.patch events of any data unchanged through the log', async () => {
