@@ -28,9 +28,14 @@ const readable = (version: number): boolean => version === BLOCK_FORMAT_VERSION;
 const HEADER = 45;
 const SUM_AT = 37;
 
-/** An event as held in memory before it is encoded. */
-export interface PendingEvent extends EventInput {
-  t: number;
+/**
+ * Events as held in memory before they are encoded: the appended inputs
+ * themselves (the log owns them) and their times beside them, so appending
+ * allocates no object of its own.
+ */
+export interface PendingBlock {
+  events: EventInput[];
+  times: number[];
 }
 
 export interface BlockInfo {
@@ -78,7 +83,8 @@ function narrow(column: IndexArray, strings: number): IndexArray {
   return strings <= 0x7f && !(column instanceof Int8Array) ? Int8Array.from(column) : column;
 }
 
-function toWire(events: PendingEvent[], firstT: number): WireBlock {
+function toWire({ events, times }: PendingBlock): WireBlock {
+  const firstT = times[0];
   const table = new Map<string, number>();
   const strings: string[] = [];
   const intern: Intern = (str) => {
@@ -92,7 +98,7 @@ function toWire(events: PendingEvent[], firstT: number): WireBlock {
     return id;
   };
   const n = events.length;
-  const gap = events[n - 1].t - firstT <= 0x7fffffff ? new Int32Array(n) : new Float64Array(n);
+  const gap = times[n - 1] - firstT <= 0x7fffffff ? new Int32Array(n) : new Float64Array(n);
   let maxGap = 0;
   // An event interns at most 6 strings (kind, name, trace, span, a span's parent and scope).
   const kind = indexArray(n, 6 * n);
@@ -103,7 +109,7 @@ function toWire(events: PendingEvent[], firstT: number): WireBlock {
   const data: unknown[] = [];
   // Consecutive events mostly share kind, name, trace and span (one request's
   // events): comparing with the previous event's spares most table lookups.
-  let prev: PendingEvent | undefined;
+  let prev: EventInput | undefined;
   for (let i = 0; i < n; i++) {
     const e = events[i];
     if (prev === undefined) {
@@ -112,7 +118,7 @@ function toWire(events: PendingEvent[], firstT: number): WireBlock {
       trace[i] = intern(e.traceId);
       span[i] = intern(e.spanId);
     } else {
-      const g = e.t - prev.t;
+      const g = times[i] - times[i - 1];
       gap[i] = g;
       if (g > maxGap) maxGap = g;
       kind[i] = e.kind === prev.kind ? kind[i - 1] : intern(e.kind);
@@ -158,13 +164,13 @@ function seal(h: Buffer, payload: Buffer): Buffer {
   return Buffer.concat([h, payload], HEADER + payload.length);
 }
 
-export function blockInfo(events: PendingEvent[], firstSeq: number): BlockInfo {
-  return { firstSeq, lastSeq: firstSeq + events.length - 1, firstT: events[0].t, lastT: events[events.length - 1].t, count: events.length };
+export function blockInfo({ times }: PendingBlock, firstSeq: number): BlockInfo {
+  return { firstSeq, lastSeq: firstSeq + times.length - 1, firstT: times[0], lastT: times[times.length - 1], count: times.length };
 }
 
 /** Encodes on the calling thread; `structures` is the packer's shared structure array. */
-export function packBlock(packr: Packr, structures: unknown[], events: PendingEvent[]): PackedBlock {
-  const raw = packr.pack(toWire(events, events[0].t));
+export function packBlock(packr: Packr, structures: unknown[], block: PendingBlock): PackedBlock {
+  const raw = packr.pack(toWire(block));
   return { raw, structures: structures.length };
 }
 
@@ -179,18 +185,18 @@ export interface PackedBlock {
  * (appended directly, not through copyValue) becomes an uncopyable marker
  * instead of costing the block or throwing into the caller.
  */
-export function packBlockSafely(packr: Packr, structures: unknown[], events: PendingEvent[]): PackedBlock {
+export function packBlockSafely(packr: Packr, structures: unknown[], block: PendingBlock): PackedBlock {
   try {
-    return packBlock(packr, structures, events);
+    return packBlock(packr, structures, block);
   } catch {
-    for (const e of events) {
+    for (const e of block.events) {
       try {
         packStandalone(e.data);
       } catch (err) {
         e.data = { '@hindsight': 'uncopyable', message: (err as Error).message };
       }
     }
-    return packBlock(packr, structures, events);
+    return packBlock(packr, structures, block);
   }
 }
 

@@ -1,16 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blockInfo, compressBlockSync, decodeBlock, packBlock, type PendingEvent } from '../../src/codec/BlockCodec.js';
+import { blockInfo, compressBlockSync, decodeBlock, packBlock } from '../../src/codec/BlockCodec.js';
+import type { EventInput } from '../../src/events.js';
 import { createPackr, createUnpackr } from '../../src/codec/ValueCodec.js';
 import { ErrorCodes, HindsightError } from '../../src/errors.js';
 import { deepEqualExact } from '../fixtures/deepEqualExact.js';
 
 const T0 = 1_700_000_000_000_000;
 
-function roundTrip(events: PendingEvent[], tamper?: (info: ReturnType<typeof blockInfo>) => void) {
+type Timed = EventInput & { t: number };
+
+function roundTrip(timed: Timed[], tamper?: (info: ReturnType<typeof blockInfo>) => void) {
   const structures: unknown[] = [];
-  const packed = packBlock(createPackr(structures), structures, events);
-  const info = blockInfo(events, 1);
+  const block = { events: timed.map(({ t: _t, ...e }) => e), times: timed.map((e) => e.t) };
+  const packed = packBlock(createPackr(structures), structures, block);
+  const info = blockInfo(block, 1);
   tamper?.(info);
   return decodeBlock(createUnpackr(structures), 's', 1, compressBlockSync(info, packed), packed.structures);
 }
@@ -19,7 +23,7 @@ describe('block codec', () => {
   it('round-trips event times over every gap width (one byte, two, four, and beyond 2^31 µs)', () => {
     const gaps = [0, 0, 3, 255, 256, 65_535, 65_536, 2 ** 31, 5];
     let t = T0;
-    const events: PendingEvent[] = gaps.map((g, i) => ({ t: (t += g), kind: 'custom', name: `e${i}` }));
+    const events: Timed[] = gaps.map((g, i) => ({ t: (t += g), kind: 'custom', name: `e${i}` }));
     for (const width of [2, 4, 7, gaps.length]) {
       const part = events.slice(0, width);
       expect(roundTrip(part).map((e) => e.t)).toEqual(part.map((e) => e.t));
@@ -42,9 +46,9 @@ describe('block codec', () => {
         ),
         (specs) => {
           let t = T0;
-          const events: PendingEvent[] = specs.map(({ gap, ...e }) => {
+          const events: Timed[] = specs.map(({ gap, ...e }) => {
             // Built in the order decoding writes the fields: the comparison counts key order.
-            const out: PendingEvent = { t: (t += gap), kind: e.kind, name: e.name };
+            const out: Timed = { t: (t += gap), kind: e.kind, name: e.name };
             if (e.data !== undefined) out.data = e.data;
             if (e.traceId !== undefined) out.traceId = e.traceId;
             if (e.spanId !== undefined) out.spanId = e.spanId;
@@ -59,7 +63,7 @@ describe('block codec', () => {
   });
 
   it('refuses a block whose header times disagree with its events', () => {
-    const events: PendingEvent[] = [
+    const events: Timed[] = [
       { t: T0, kind: 'custom', name: 'a' },
       { t: T0 + 10, kind: 'custom', name: 'b' },
     ];
