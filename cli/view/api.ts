@@ -12,6 +12,7 @@ import { blockDensity, blockMarks, eventsAbout, exactDensity, readOutline, type 
 import { eventJson, eventSummary } from '../eventText.js';
 import { toJson } from '../output.js';
 import { Params, bad } from './params.js';
+import { renderJson } from './render.js';
 import { waterfall } from './waterfall.js';
 
 /** Windows holding about this many events or fewer get exact density (read, ~25 ms); larger ones use the block index. */
@@ -27,6 +28,11 @@ interface SessionIndex {
 interface Route {
   params: readonly string[];
   run(p: Params): Promise<unknown>;
+}
+
+/** An answer already serialized (its bulk rendered by renderJson). */
+class Rendered {
+  constructor(readonly text: string) {}
 }
 
 export class ViewerApi {
@@ -54,10 +60,11 @@ export class ViewerApi {
     return Object.hasOwn(this.routes, name);
   }
 
-  /** Answers `/api/<name>?query` (a route has() knows); rejects with a HindsightError for bad input. */
-  async handle(name: string, query: URLSearchParams): Promise<unknown> {
+  /** The JSON text answering `/api/<name>?query` (a route has() knows); rejects with a HindsightError for bad input. */
+  async handle(name: string, query: URLSearchParams): Promise<string> {
     const route = this.routes[name];
-    return route.run(new Params(query, route.params));
+    const answer = await route.run(new Params(query, route.params));
+    return answer instanceof Rendered ? answer.text : JSON.stringify(answer);
   }
 
   private async session(p: Params): Promise<RecordingSession> {
@@ -168,7 +175,7 @@ export class ViewerApi {
     const at: At = seq !== undefined ? { seq } : t!;
     const r = await session.reconstruct(at);
     const event = r.seq > 0 ? await this.eventAt(session.id, r.seq) : undefined;
-    return {
+    const head = JSON.stringify({
       session: session.id,
       seq: r.seq,
       t: r.t,
@@ -176,8 +183,9 @@ export class ViewerApi {
       incomplete: r.incomplete,
       warnings: r.warnings.map((w) => w.message),
       event: event && eventDoc(event),
-      state: toJson(r.state),
-    };
+    });
+    // The state is the bulk of the answer: rendered in one pass and spliced in as the last field.
+    return new Rendered(`${head.slice(0, -1)},"state":${renderJson(r.state)}}`);
   }
 
   /** The event at `seq`: from the reconstructor's decoded blocks when it just walked there (no I/O). */

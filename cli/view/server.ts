@@ -87,7 +87,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
     const route = /^\/api\/([a-z]+)$/.exec(url.pathname)?.[1];
     if (route === undefined || !api.has(route)) return json(res, 404, errorJson(new HindsightError(ErrorCodes.INVALID_ARGUMENT, `no such page or API route: ${url.pathname}`)));
     try {
-      json(res, 200, JSON.stringify(await api.handle(route, url.searchParams)));
+      json(res, 200, await api.handle(route, url.searchParams));
     } catch (err) {
       json(res, statusOf(err), errorJson(err));
     }

@@ -154,7 +154,8 @@ async function openSession(id, seq) {
   $('pin').classList.remove('active');
   $('scrubber').max = String(summary.session.lastSeq);
   const s = summary.session;
-  $('outline').textContent = `${s.eventCount} events · ${summary.spanCount} spans · ${summary.markers.length} markers · ${summary.errors.length} errors · ${s.status}${summary.truncated ? ' · outline truncated' : ''}`;
+  $('outline').textContent = `${s.eventCount} events · ${summary.spanCount} spans · ${summary.markers.length} markers · ${summary.errors.length} errors${summary.truncated ? ' (outline truncated)' : ''}`;
+  $('outline').title = s.id;
   timeline.setSession(summary);
   timeline.setPinned(undefined);
   void loadWindow(summary.from, summary.to);
@@ -200,7 +201,8 @@ async function start() {
   for (const s of [...sessions].reverse()) {
     const option = document.createElement('option');
     option.value = s.id;
-    option.textContent = `${s.name} · ${s.id} · ${s.eventCount} events · ${s.status}`;
+    option.textContent = `${s.name} (${s.eventCount} events, ${s.status})`;
+    option.title = `${s.id}, started ${formatTime(s.startT)}`;
     $('session').append(option);
   }
   const want = requested();

@@ -242,7 +242,9 @@ export class Timeline {
       const g = svg('g', { class: `span${s.error ? ' failed' : ''}${s.endT === undefined ? ' open' : ''}${key === this.selected ? ' selected' : ''}`, 'data-span-id': s.spanId ?? '', 'data-trace-id': s.traceId ?? '' });
       const bar = svg('rect', { x: x0, y: i * ROW + 3, width: Math.max(2, x1 - x0), height: ROW - 6, rx: 2 });
       if (!s.error) bar.style.fill = `hsl(${hue(s.traceId)} 55% 62%)`;
-      g.append(bar, svg('text', { x: Math.max(2, x0) + 3, y: i * ROW + ROW - 5 }, spanLabel(s)));
+      // Labels of spans near the right edge go left of their bar, where there is room.
+      const label = x0 > w * 0.7 ? { x: x0 - 3, 'text-anchor': 'end' } : { x: Math.max(2, x0) + 3 };
+      g.append(bar, svg('text', { ...label, y: i * ROW + ROW - 5 }, spanLabel(s)));
       g.append(svg('title', {}, `${spanLabel(s)} · trace ${(s.traceId ?? '').slice(0, 8)} · ${s.endT === undefined ? 'never ended' : formatOffset(s.endT - s.startT).slice(1)}`));
       g.addEventListener('click', () => this.handlers.onSpan(s));
       parts.push(g);
