@@ -8,7 +8,12 @@
  *   final flush. Alternating rounds, medians.
  * - http.*: a node:http server on loopback in a child process (untraced,
  *   NodeSDK + http instrumentation + batch/no-op, the same + hindsight),
- *   driven by a bounded keep-alive load loop in this process.
+ *   driven by a bounded keep-alive load loop in this process. Each server is
+ *   warmed up first (JIT, connections, the recorder's worker), so the figure
+ *   is steady-state throughput. Rounds run the three servers back to back in
+ *   a rotating order; the ratio is the median of each round's own ratio,
+ *   which a noisy 2-core machine disturbs far less than separate medians.
+ *   The server's CPU time per request (all its threads) is reported beside.
  */
 import { spawn } from 'node:child_process';
 import { request, Agent } from 'node:http';
@@ -79,41 +84,54 @@ async function serve(mode: Mode, dir: string): Promise<void> {
   const stats = track('stats', { requests: 0 });
   // After the SDK: the instrumentation patches http when it is loaded through require.
   const http = (await import('node:module')).createRequire(import.meta.url)('node:http') as typeof import('node:http');
-  const server = http.createServer((_req, res) => {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/__cpu') {
+      const { user, system } = process.cpuUsage();
+      res.end(String(user + system));
+      return;
+    }
     stats.requests++;
     res.end('ok');
   });
   server.listen(0, '127.0.0.1', () => process.stdout.write(`port ${(server.address() as { port: number }).port}\n`));
 }
 
-/** Keep-alive GETs from `concurrency` loops for `ms`; requests per second. */
-async function load(port: number, ms: number, concurrency: number): Promise<number> {
+/** Keep-alive GETs from `concurrency` loops for `ms`: requests done and requests per second. */
+async function load(port: number, ms: number, concurrency: number): Promise<{ done: number; rps: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const end = performance.now() + ms;
   let done = 0;
-  const one = () =>
-    new Promise<void>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/items/1', agent }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', reject);
-      req.end();
-    });
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
-        await one();
+        await get(port, '/items/1', agent);
         done++;
       }
     }),
   );
   agent.destroy();
-  return done / ((performance.now() - t0) / 1000);
+  return { done, rps: done / ((performance.now() - t0) / 1000) };
 }
 
-async function rps(mode: Mode, dir: string, ms: number): Promise<number> {
+function get(port: number, path: string, agent?: Agent): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = '';
+      res.on('data', (b) => (body += b));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+interface Served {
+  rps: number;
+  cpuUsPerRequest: number;
+}
+
+async function serveAndLoad(mode: Mode, dir: string, warmMs: number, ms: number): Promise<Served> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', mode, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -123,8 +141,11 @@ async function rps(mode: Mode, dir: string, ms: number): Promise<number> {
       });
       child.on('exit', () => reject(new Error(`server (${mode}) exited early`)));
     });
-    await load(port, 300, 8); // warm-up: JIT, connections
-    return await load(port, ms, 8);
+    await load(port, warmMs, 8);
+    const cpu0 = Number(await get(port, '/__cpu'));
+    const { done, rps } = await load(port, ms, 8);
+    const cpu1 = Number(await get(port, '/__cpu'));
+    return { rps, cpuUsPerRequest: (cpu1 - cpu0) / done };
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.on('exit', resolve)));
@@ -132,17 +153,31 @@ async function rps(mode: Mode, dir: string, ms: number): Promise<number> {
 }
 
 async function httpBench(quick: boolean): Promise<Figures> {
-  const ms = quick ? 1200 : 4000;
-  const rounds = quick ? 1 : 3;
+  const ms = quick ? 1000 : 3000;
+  const warmMs = quick ? 700 : 1500;
+  const rounds = quick ? 2 : 5;
+  const modes = ['untraced', 'otel', 'hindsight'] as const;
   return withTempDir(async (dir) => {
-    const r: Record<Mode, number[]> = { untraced: [], otel: [], hindsight: [] };
+    const r: Record<Mode, Served[]> = { untraced: [], otel: [], hindsight: [] };
+    const ratios: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      for (const mode of ['untraced', 'otel', 'hindsight'] as const) r[mode].push(await rps(mode, `${dir}/${mode}-${i}`, ms));
+      for (let k = 0; k < modes.length; k++) {
+        const mode = modes[(i + k) % modes.length];
+        r[mode].push(await serveAndLoad(mode, `${dir}/${mode}-${i}`, warmMs, ms));
+      }
+      ratios.push(r.hindsight[i].rps / r.otel[i].rps);
     }
-    const u = median(r.untraced);
-    const o = median(r.otel);
-    const h = median(r.hindsight);
-    return { 'http.rpsUntraced': round(u, 0), 'http.rpsOtelOnly': round(o, 0), 'http.rpsHindsight': round(h, 0), 'http.hindsightVsOtel': round(h / o, 3) };
+    const rps = (m: Mode) => round(median(r[m].map((x) => x.rps)), 0);
+    const cpu = (m: Mode) => round(median(r[m].map((x) => x.cpuUsPerRequest)), 1);
+    return {
+      'http.rpsUntraced': rps('untraced'),
+      'http.rpsOtelOnly': rps('otel'),
+      'http.rpsHindsight': rps('hindsight'),
+      'http.hindsightVsOtel': round(median(ratios), 3),
+      'http.cpuUsPerReqUntraced': cpu('untraced'),
+      'http.cpuUsPerReqOtel': cpu('otel'),
+      'http.cpuUsPerReqHindsight': cpu('hindsight'),
+    };
   });
 }
 
