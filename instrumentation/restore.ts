@@ -15,10 +15,9 @@ import type { SnapshotManager } from '../src/snapshots/SnapshotManager.js';
 import type { SnapshotMeta } from '../src/snapshots/types.js';
 import { deepEqual } from '../src/snapshots/structuralDiff.js';
 import type { Store } from '../src/store/Store.js';
-import { applyPatch, type StatePatch } from '../src/tracking/patches.js';
+import { applyToState, type StatePatch } from '../src/tracking/patches.js';
 import { rawOf } from '../src/values/proxyRegistry.js';
 import { copyValue } from '../src/values/copyValue.js';
-import { setOwn } from '../src/values/setOwn.js';
 import { isMarker } from '../src/values/markers.js';
 import { REDACTED } from './redact.js';
 
@@ -90,11 +89,7 @@ export async function stateAtSeq(store: Store, manager: SnapshotManager | undefi
   }
   const reader = new EventReader(store, sessionId);
   for await (const e of reader.events({ fromSeq: out.seq + 1, toSeq: Number.isFinite(seq) ? seq : undefined })) {
-    if (e.kind === 'state.patch') {
-      const patch = e.data as StatePatch;
-      const next = applyPatch(out.state[patch.name], patch);
-      if (next !== out.state[patch.name] || !(patch.name in out.state)) setOwn(out.state, patch.name, next);
-    }
+    if (e.kind === 'state.patch') applyToState(out.state, e.data as StatePatch);
     out.seq = e.seq;
     out.t = e.t;
   }

@@ -1,5 +1,5 @@
 import type { HindsightEvent } from '../src/events.js';
-import { applyPatch, revertPatch, type StatePatch } from '../src/tracking/patches.js';
+import { applyToState, revertPatch, type StatePatch } from '../src/tracking/patches.js';
 import { toLive } from '../src/values/toLive.js';
 import { setOwn } from '../src/values/setOwn.js';
 import type { TrackedState } from './SnapshotSource.js';
@@ -29,9 +29,7 @@ export function affectsState(event: HindsightEvent, reducers: Reducers | undefin
 /** Applies one event to `state` in place; returns the state (new when a reducer returned one). */
 export function applyEvent(state: TrackedState, event: HindsightEvent, reducers: Reducers | undefined): TrackedState {
   if (event.kind === 'state.patch') {
-    const patch = event.data as StatePatch;
-    const next = applyPatch(state[patch.name], patch);
-    if (next !== state[patch.name] || !(patch.name in state)) setOwn(state, patch.name, next);
+    applyToState(state, event.data as StatePatch);
     return state;
   }
   if (event.kind === 'custom' && reducers && Object.hasOwn(reducers, event.name)) {

@@ -28,6 +28,7 @@
  *   their ref position, so later ref segments stay exact.
  */
 import { ErrorCodes, HindsightError } from '../errors.js';
+import { setOwn } from '../values/setOwn.js';
 import { toLive } from '../values/toLive.js';
 import type { PathSegment } from './paths.js';
 import { addChild, removeChild, replaceChild, resolvePath, restoreChild, spliceInPlace } from './treeOps.js';
@@ -112,6 +113,12 @@ export function applyPatch(root: unknown, patch: StatePatch): unknown {
     default:
       throw invalid(patch, 'unknown op');
   }
+}
+
+/** Applies a patch to the named state of a session (`state[patch.name]`), in place. */
+export function applyToState(state: Record<string, unknown>, patch: StatePatch): void {
+  const next = applyPatch(state[patch.name], patch);
+  if (next !== state[patch.name] || !(patch.name in state)) setOwn(state, patch.name, next);
 }
 
 /**
