@@ -129,7 +129,8 @@ export class Redactor {
   /** `a=1&token=abc` → `a=1&token=[REDACTED]`, for query strings and whole URLs. */
   url(text: string): string {
     if (!text.includes('=')) return text;
-    return text.replace(/([?&;]|^)([^=&?#;]+)=([^&#;]*)/g, (m, sep: string, key: string) => {
+    // Whitespace ends a value: in free text (a console line) what follows a URL is not its query.
+    return text.replace(/([?&;\s]|^)([^=&?#;\s]+)=([^&#;\s]*)/g, (m, sep: string, key: string) => {
       let name = key;
       try {
         name = decodeURIComponent(key);
