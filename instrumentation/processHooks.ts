@@ -6,7 +6,7 @@
  *   'uncaughtExceptionMonitor', which observes without changing anything:
  *   Node then prints the same message and exits with the same code as
  *   without hindsight. When the program has its own 'uncaughtException'
- *   handler the error is recorded and the program goes on.
+ *   handler or a capture callback, the error is recorded and the program goes on.
  * - SIGINT / SIGTERM: a listener is what stops Node's default action, so
  *   ours flushes, removes itself and re-raises the signal; the exit status
  *   is the signal's. When the program listens too, it decides (we only flush).
@@ -40,7 +40,8 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
 
   const onUncaught = (err: unknown, origin: string): void => {
     if (done) return;
-    const handled = process.listenerCount('uncaughtException') > 0;
+    // A listener or a capture callback (domains, REPLs) keeps the program alive.
+    const handled = process.listenerCount('uncaughtException') > 0 || process.hasUncaughtExceptionCaptureCallback();
     try {
       const ctx = otelActiveContext();
       const e = err instanceof Error ? err : undefined;

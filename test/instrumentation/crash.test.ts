@@ -29,16 +29,21 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
     });
   }
 
-  it('an exception the program handles is recorded as not fatal, and the program goes on', async () => {
-    const d = dir();
-    const r = runChild('crash.mjs', ['handled'], { HINDSIGHT_DIR: d });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toContain('handled caught by the program');
-    const { info, events, state } = await readRecording(d);
-    expect(info.status).toBe('ended');
-    expect(events.find((e) => e.kind === 'error')!.data).toMatchObject({ message: 'caught by the program', fatal: false });
-    expect(state).toEqual({ counter: { n: -1 } });
-  });
+  for (const [mode, message, n] of [
+    ['handled', 'caught by the program', -1],
+    ['captured', 'caught by the capture callback', -2],
+  ] as const) {
+    it(`${mode}: an exception the program survives is recorded as not fatal, and the session ends, not crashed`, async () => {
+      const d = dir();
+      const r = runChild('crash.mjs', [mode], { HINDSIGHT_DIR: d });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain(`${mode} ${message}`);
+      const { info, events, state } = await readRecording(d);
+      expect(info.status).toBe('ended');
+      expect(events.find((e) => e.kind === 'error')!.data).toMatchObject({ message, fatal: false });
+      expect(state).toEqual({ counter: { n } });
+    });
+  }
 
   it('process.exit(3) loses nothing, keeps its exit code, and ends the session', async () => {
     const d = dir();
