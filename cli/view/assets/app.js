@@ -12,7 +12,7 @@ import { Timeline, formatOffset, formatTime } from './timeline.js';
 import { StateTree } from './tree.js';
 
 const $ = (id) => document.getElementById(id);
-const MAX_CHANGES_LISTED = 200;
+const MAX_CHANGES_LISTED = 100;
 
 const view = {
   /** The session's metadata (from /api/summary). */
@@ -25,7 +25,7 @@ const view = {
 };
 
 const timeline = new Timeline(
-  { overview: $('overview'), lanes: $('spans'), label: $('window-label') },
+  { overview: $('overview'), lanes: $('spans'), cursorEl: $('cursor'), label: $('window-label') },
   { onScrub: (t) => go({ t }), onSeq: (seq) => go({ seq }), onSpan: (s) => selectSpan(s), onWindow: (from, to) => loadWindow(from, to) },
 );
 const tree = new StateTree($('tree'), { onHistory: (path, label) => openHistory(path, label) });
@@ -72,9 +72,9 @@ function show(r) {
   view.previous = view.shown;
   view.shown = r;
   const base = view.pinned ?? view.previous;
-  const { nodes, list } = base ? compare(base.state, r.state) : { nodes: new Map(), list: [] };
+  const { nodes, list, count } = base ? compare(base.state, r.state, MAX_CHANGES_LISTED) : { nodes: new Map(), list: [], count: 0 };
   tree.show(r.state, nodes);
-  showChanges(list);
+  showChanges(list, count);
   $('compare-label').textContent = !base ? '' : view.pinned ? `highlighted: changes since the pinned seq ${base.seq}` : `highlighted: changes since seq ${base.seq}`;
   $('position').textContent = `seq ${r.seq} / ${r.lastSeq}`;
   $('clock').textContent = `${formatTime(r.t)} (${formatOffset(r.t - view.session.startT)})`;
@@ -86,15 +86,15 @@ function show(r) {
   void events.show(view.session.id, view.session.startT, r.seq);
 }
 
-function showChanges(list) {
-  const items = list.slice(0, MAX_CHANGES_LISTED).map((c) => {
+function showChanges(list, count) {
+  const items = list.map((c) => {
     const li = document.createElement('li');
     li.className = `change-${c.kind}`;
     li.dataset.path = c.path;
     li.textContent = c.kind === 'added' ? `+ ${c.path} = ${brief(c.after)}` : c.kind === 'removed' ? `- ${c.path} (was ${brief(c.before)})` : `~ ${c.path}: ${brief(c.before)} → ${brief(c.after)}`;
     return li;
   });
-  if (list.length > MAX_CHANGES_LISTED) items.push(Object.assign(document.createElement('li'), { className: 'empty', textContent: `and ${list.length - MAX_CHANGES_LISTED} more` }));
+  if (count > list.length) items.push(Object.assign(document.createElement('li'), { className: 'empty', textContent: `and ${count - list.length} more` }));
   if (items.length === 0) items.push(Object.assign(document.createElement('li'), { className: 'empty', textContent: view.previous || view.pinned ? 'no change' : 'step or scrub to see what changes' }));
   $('changes').replaceChildren(...items);
 }

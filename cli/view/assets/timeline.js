@@ -49,7 +49,7 @@ export const spanLabel = (s) => (s.target ? `${s.name} ${s.target}` : s.name);
 
 export class Timeline {
   /**
-   * @param {{ overview: SVGSVGElement, lanes: SVGSVGElement, label: HTMLElement }} els
+   * @param {{ overview: SVGSVGElement, lanes: SVGSVGElement, cursorEl: HTMLElement, label: HTMLElement }} els
    * @param {{ onScrub(t: number): void, onSeq(seq: number): void, onSpan(span: object): void, onWindow(from: number, to: number): void }} handlers
    */
   constructor(els, handlers) {
@@ -65,8 +65,12 @@ export class Timeline {
     this.selected = undefined;
     this.bounds = [0, 1];
     this.window = [0, 1];
+    this.widthPx = this.overview.clientWidth;
     this.listen();
-    new ResizeObserver(() => this.render()).observe(this.overview);
+    new ResizeObserver(([entry]) => {
+      this.widthPx = entry.contentRect.width;
+      this.render();
+    }).observe(this.overview);
   }
 
   /** A session's outline (from /api/summary): shows the whole session. */
@@ -92,9 +96,12 @@ export class Timeline {
     this.render();
   }
 
+  /** Moves the cursor layer only: the rest of the timeline does not change with the instant. */
   setCursor(t) {
     this.cursor = t;
-    this.render();
+    const x = t === undefined ? -1 : this.x(t);
+    this.cursorEl.hidden = x < 0 || x > this.width;
+    this.cursorEl.style.transform = `translateX(${x}px)`;
   }
 
   setPinned(t) {
@@ -107,8 +114,9 @@ export class Timeline {
     this.render();
   }
 
+  /** Kept from the last resize: reading clientWidth after the page changed would force a layout on every step. */
   get width() {
-    return Math.max(100, this.overview.clientWidth);
+    return Math.max(100, this.widthPx);
   }
 
   x(t) {
@@ -179,6 +187,7 @@ export class Timeline {
     this.label.textContent = `${formatOffset(from - lo)} … ${formatOffset(to - lo)} of the session${shown}`;
     this.renderOverview(w, selection);
     this.renderLanes(w);
+    this.setCursor(this.cursor);
   }
 
   renderOverview(w, selection) {
@@ -206,7 +215,6 @@ export class Timeline {
     for (const m of this.markers) parts.push(this.tick(m, 'marker', m.name));
     for (const e of this.errors) parts.push(this.tick(e, 'error', `${e.name}${e.message ? `: ${e.message}` : ''}`));
     if (this.pinned !== undefined) parts.push(svg('line', { class: 'pinned', x1: this.x(this.pinned), x2: this.x(this.pinned), y1: 0, y2: BARS_BOTTOM }));
-    if (this.cursor !== undefined) parts.push(svg('line', { class: 'cursor', x1: this.x(this.cursor), x2: this.x(this.cursor), y1: 0, y2: BARS_BOTTOM }));
     if (selection?.x1 !== undefined) {
       parts.push(svg('rect', { class: 'selection', x: Math.min(selection.x0, selection.x1), y: 0, width: Math.abs(selection.x1 - selection.x0), height: BARS_BOTTOM }));
     }
@@ -250,7 +258,6 @@ export class Timeline {
       parts.push(g);
     });
     if (rows === 0) parts.push(svg('text', { class: 'empty', x: 4, y: ROW - 5 }, 'no spans in this window'));
-    if (this.cursor !== undefined) parts.push(svg('line', { class: 'cursor', x1: this.x(this.cursor), x2: this.x(this.cursor), y1: 0, y2: Math.max(ROW, rows * ROW) }));
     l.replaceChildren(...parts);
   }
 }

@@ -4,9 +4,10 @@
  * node whose path the recording can address. Only open nodes are built, and
  * a container shows its children a few hundred at a time.
  */
-import { entriesOf, formatPath, kindOf, leafText, summaryText } from './values.js';
+import { entriesOf, formatPath, kindOf, leafText, sizeOf, summaryText } from './values.js';
 
-const PAGE = 300;
+/** Children shown per container before 'show more': every row is laid out again at each step. */
+const PAGE = 50;
 /** Past this many changes, changed nodes are highlighted but not all opened. */
 const AUTO_OPEN_CHANGES = 50;
 /** The filter walks at most this many nodes (a huge state still answers). */
@@ -19,12 +20,16 @@ const el = (tag, cls, text) => {
   return e;
 };
 
-/** JSON keys of every proper ancestor of each JSON-path key. */
-function ancestorsOf(keys) {
+/** JSON keys of every proper ancestor of each JSON path. */
+function ancestorsOf(paths) {
   const out = new Set();
-  for (const key of keys) {
-    const path = JSON.parse(key);
-    for (let n = 0; n < path.length; n++) out.add(JSON.stringify(path.slice(0, n)));
+  for (const path of paths) {
+    // Deepest first: once an ancestor is known, so are all of its own (siblings share them).
+    for (let n = path.length - 1; n >= 0; n--) {
+      const key = JSON.stringify(path.slice(0, n));
+      if (out.has(key)) break;
+      out.add(key);
+    }
   }
   return out;
 }
@@ -55,7 +60,7 @@ export class StateTree {
   }
 
   render() {
-    this.containsChange = ancestorsOf(this.changes.keys());
+    this.containsChange = ancestorsOf(Array.from(this.changes.values(), (c) => c.path));
     this.autoOpen = this.changes.size <= AUTO_OPEN_CHANGES ? this.containsChange : new Set();
     this.matches = this.filter ? this.match() : undefined;
     const top = entriesOf(this.state);
@@ -66,19 +71,19 @@ export class StateTree {
 
   /** Filter matches: { hit: nodes whose path contains the text, onPath: their ancestors }. */
   match() {
-    const hit = new Set();
+    const hit = new Map();
     let budget = FILTER_NODES;
     const walk = (value, json, labels) => {
       for (const e of entriesOf(value)) {
         if (--budget < 0) return;
         const path = [...json, ...e.json];
         const text = [...labels, e.label];
-        if (text.join('.').toLowerCase().includes(this.filter)) hit.add(JSON.stringify(path));
+        if (text.join('.').toLowerCase().includes(this.filter)) hit.set(JSON.stringify(path), path);
         walk(e.value, path, text);
       }
     };
     walk(this.state, [], []);
-    return { hit, onPath: ancestorsOf(hit) };
+    return { hit, onPath: ancestorsOf(hit.values()) };
   }
 
   /** One node and, when open, its children; undefined when the filter hides it. */
@@ -104,15 +109,7 @@ export class StateTree {
     row.append(el('span', 'toggle', container ? (open ? '▾' : '▸') : ''), el('span', 'key', entry.label), el('span', 'value', container ? summaryText(entry.value) : leafText(entry.value)));
     if (change?.kind === 'changed' && !container) row.append(el('span', 'was', `was ${leafText(change.before)}`));
     if (change?.kind === 'added') row.append(el('span', 'was', 'new'));
-    if (addressable) {
-      const history = el('button', 'history', 'history');
-      history.title = `every recorded change to ${formatPath(segs)}`;
-      history.addEventListener('click', (ev) => {
-        ev.stopPropagation();
-        this.handlers.onHistory(segs, formatPath(segs));
-      });
-      row.append(history);
-    }
+    if (addressable) row.addEventListener('mouseenter', () => this.offerHistory(row, segs));
     if (container) row.addEventListener('click', () => this.toggle(key, open));
     wrap.append(row);
     if (open) wrap.append(this.children(entry.value, json, segs, labels, depth, hit, key));
@@ -122,14 +119,14 @@ export class StateTree {
   children(value, json, segs, labels, depth, hit, key) {
     const box = el('div', 'children');
     box.setAttribute('role', 'group');
-    const all = entriesOf(value);
     const limit = this.limits.get(key) ?? PAGE;
-    for (const e of all.slice(0, limit)) {
+    const size = sizeOf(value);
+    for (const e of entriesOf(value, limit)) {
       const child = this.node(e, [...json, ...e.json], [...segs, e.seg], [...labels, e.label], depth + 1, hit);
       if (child) box.append(child);
     }
-    if (all.length > limit) {
-      const more = el('button', 'more', `show ${Math.min(PAGE, all.length - limit)} more of ${all.length - limit}`);
+    if (size > limit) {
+      const more = el('button', 'more', `show ${Math.min(PAGE, size - limit)} more of ${size - limit}`);
       more.style.marginLeft = `${(depth + 1) * 14 + 4}px`;
       more.addEventListener('click', () => {
         this.limits.set(key, limit + PAGE);
@@ -138,6 +135,23 @@ export class StateTree {
       box.append(more);
     }
     return box;
+  }
+
+  /**
+   * One "history" button, moved into the row under the pointer: a button in
+   * every row would be laid out again at every step.
+   */
+  offerHistory(row, segs) {
+    if (!this.historyButton) {
+      this.historyButton = el('button', 'history', 'history');
+      this.historyButton.addEventListener('click', (ev) => {
+        ev.stopPropagation();
+        this.handlers.onHistory(this.historyFor, formatPath(this.historyFor));
+      });
+    }
+    this.historyFor = segs;
+    this.historyButton.title = `every recorded change to ${formatPath(segs)}`;
+    row.append(this.historyButton);
   }
 
   toggle(key, open) {

@@ -7,14 +7,22 @@
 
 const LEAF_TAGS = ['$bigint', '$date', '$undefined', '$number', '$bytes', '$regexp'];
 
-/** 'object' | 'array' | 'map' | 'set' | 'leaf' */
+const TAGS = ['$map', '$set', ...LEAF_TAGS];
+
+/**
+ * 'object' | 'array' | 'map' | 'set' | 'leaf'. It runs for every node, and a
+ * state's objects may hold thousands of keys: only an object holding a tag
+ * key has its keys listed (enumerating a large object costs as much as its size).
+ */
 export function kindOf(v) {
   if (v === null || typeof v !== 'object') return 'leaf';
   if (Array.isArray(v)) return 'array';
-  const keys = Object.keys(v);
-  if (keys.length === 1 && keys[0] === '$map' && Array.isArray(v.$map)) return 'map';
-  if (keys.length === 1 && keys[0] === '$set' && Array.isArray(v.$set)) return 'set';
-  if (keys.length >= 1 && keys.length <= 2 && LEAF_TAGS.includes(keys[0])) return 'leaf';
+  if (TAGS.some((t) => Object.hasOwn(v, t))) {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0] === '$map' && Array.isArray(v.$map)) return 'map';
+    if (keys.length === 1 && keys[0] === '$set' && Array.isArray(v.$set)) return 'set';
+    if (keys.length <= 2 && LEAF_TAGS.includes(keys[0])) return 'leaf';
+  }
   if (typeof v['@hindsight'] === 'string') return 'leaf';
   return 'object';
 }
@@ -49,28 +57,47 @@ export function summaryText(v) {
 }
 
 /**
- * Children of a container: { label, json: JSON path segments from the
- * container to the child, seg: the recorded path segment (what `history`
- * takes) or undefined where a key has no segment form, value }.
- * Object Map keys and object Set elements are `{ ref: n }` segments: their
- * position among the object keys (elements), as the recorder writes paths.
+ * The first `limit` children of a container: { label, json: JSON path
+ * segments from the container to the child, seg: the recorded path segment
+ * (what `history` takes) or undefined where a key has no segment form,
+ * value }. Object Map keys and object Set elements are `{ ref: n }`
+ * segments: their position among the object keys (elements), as the
+ * recorder writes paths.
  */
-export function entriesOf(v) {
+export function entriesOf(v, limit = Infinity) {
   switch (kindOf(v)) {
     case 'array':
-      return v.map((value, i) => ({ label: String(i), json: [i], seg: i, value }));
+      return v.slice(0, limit).map((value, i) => ({ label: String(i), json: [i], seg: i, value }));
     case 'object':
-      return Object.keys(v).map((k) => ({ label: k, json: [k], seg: k, value: v[k] }));
+      return Object.keys(v)
+        .slice(0, limit)
+        .map((k) => ({ label: k, json: [k], seg: k, value: v[k] }));
     case 'map': {
       let refs = 0;
-      return v.$map.map(([key, value], i) => ({ label: keyLabel(key), json: ['$map', i, 1], seg: segmentOf(key, () => refs++), value }));
+      return v.$map.slice(0, limit).map(([key, value], i) => ({ label: keyLabel(key), json: ['$map', i, 1], seg: segmentOf(key, () => refs++), value }));
     }
     case 'set': {
       let refs = 0;
-      return v.$set.map((value, i) => ({ label: String(i), json: ['$set', i], seg: segmentOf(value, () => refs++), value }));
+      return v.$set.slice(0, limit).map((value, i) => ({ label: String(i), json: ['$set', i], seg: segmentOf(value, () => refs++), value }));
     }
     default:
       return [];
+  }
+}
+
+/** How many children a container has. */
+export function sizeOf(v) {
+  switch (kindOf(v)) {
+    case 'array':
+      return v.length;
+    case 'object':
+      return Object.keys(v).length;
+    case 'map':
+      return v.$map.length;
+    case 'set':
+      return v.$set.length;
+    default:
+      return 0;
   }
 }
 
