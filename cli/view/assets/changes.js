@@ -78,10 +78,10 @@ export function compare(before, after, listed = Infinity) {
     if (!nodes.has(key)) nodes.set(key, { kind, before, path });
   };
   let count = 0;
-  const leaf = (d, json, labels) => {
+  const leaf = (d, json, labels, parent = json.slice(0, -1)) => {
     const kind = d.length === 1 ? 'added' : d.length === 3 && d[2] === 0 ? 'removed' : 'changed';
-    // Gone from the tree, a removed node leaves the mark on its parent.
-    if (kind === 'removed') mark(json.slice(0, -1), kind);
+    // Gone from the tree, a removed node leaves the mark on its parent (a Map's or Set's node for an entry).
+    if (kind === 'removed') mark(parent, kind);
     else mark(json, kind, kind === 'changed' ? d[0] : undefined);
     if (++count > listed) return;
     const path = labels.join('.');
@@ -108,7 +108,7 @@ export function compare(before, after, listed = Infinity) {
         if (Array.isArray(sub)) {
           // A whole entry added or removed: show its value, not the [key, value] pair.
           const entry = kind === 'map' ? sub.map((pair, n) => (n < 2 && Array.isArray(pair) ? pair[1] : pair)) : sub;
-          leaf(entry, childJson, [...labels, label]);
+          leaf(entry, childJson, [...labels, label], json);
         } else if (kind === 'map') {
           const value = mergeReplaced(sub)[1];
           if (value !== undefined) walk(value, old?.$map?.[i]?.[1], now?.$map?.[i]?.[1], childJson, [...labels, label]);
@@ -118,7 +118,8 @@ export function compare(before, after, listed = Infinity) {
     }
     const merged = mergeReplaced(d);
     for (const k of Object.keys(merged)) {
-      if (k === '_t') continue;
+      // `_t` marks an array's delta; in an object's, it is the object's own key.
+      if (k === '_t' && d._t === 'a') continue;
       const removed = d._t === 'a' && k.startsWith('_');
       const seg = d._t === 'a' ? Number(removed ? k.slice(1) : k) : k;
       walk(merged[k], old?.[seg], removed ? undefined : now?.[seg], [...json, seg], [...labels, String(seg)]);
