@@ -54,7 +54,9 @@ export function showSpan(panel, title, span, end, ctx) {
   if (span.endSeq !== undefined) actions.append(button('jump to end', () => ctx.onSeq(span.endSeq)));
   if (span.traceId) actions.append(button('events of this trace', () => ctx.onTrace(span.traceId)));
   const parts = [table(rows), actions];
-  if (end?.data !== undefined) parts.push(el('pre', JSON.stringify(end.data, null, 2), 'span-data'));
+  // Fields the span did not have (recorded as undefined) are left out here: this is the span, not a state.
+  const absent = (_k, v) => (v && typeof v === 'object' && v.$undefined === true && Object.keys(v).length === 1 ? undefined : v);
+  if (end?.data !== undefined) parts.push(el('pre', JSON.stringify(end.data, absent, 2), 'span-data'));
   panel.replaceChildren(...parts);
 }
 
