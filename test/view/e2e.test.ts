@@ -70,6 +70,41 @@ describe.skipIf(skipBrowserTests)('hindsight view in a browser', () => {
     await waitForText(page, '#position', 'seq 9 / 13');
   });
 
+  it('compares with a pinned instant instead of the previous step', async () => {
+    await page.getByRole('button', { name: 'pin' }).click();
+    await page.keyboard.press('ArrowRight');
+    await waitForText(page, '#position', 'seq 10 / 13');
+    await page.keyboard.press('ArrowRight');
+    await waitForText(page, '#position', 'seq 11 / 13');
+    expect(await page.locator('#compare-label').textContent()).toBe('highlighted: changes since the pinned seq 9');
+    expect(await page.locator(`${row('cart.total')} > .was`).textContent()).toBe('was -5');
+    await page.getByRole('button', { name: 'pinned seq 9' }).click();
+    await page.locator('#scrubber').fill('9');
+    await waitForText(page, '#position', 'seq 9 / 13');
+  });
+
+  it('zooms the timeline with the wheel and back to the whole session', async () => {
+    const whole = await page.locator('#window-label').textContent();
+    const box = (await page.locator('#overview').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -400);
+    await page.waitForFunction((before) => (globalThis as unknown as PageGlobals).document.querySelector('#window-label')?.textContent !== before, whole);
+    expect(await page.locator('#window-label').textContent()).toMatch(/^\+\d/);
+    await page.getByRole('button', { name: 'whole session' }).click();
+    await waitForText(page, '#window-label', whole!);
+  });
+
+  it('switches to another session with the picker', async () => {
+    await page.locator('#session').selectOption(shop.otherId);
+    await waitForText(page, '#position', 'seq 3 / 3');
+    await waitForText(page, value('counter.n'), '2');
+    expect(new URL(page.url()).searchParams.get('session')).toBe(shop.otherId);
+    await page.locator('#session').selectOption(shop.shopId);
+    await waitForText(page, '#position', 'seq 13 / 13');
+    await page.locator('#scrubber').fill('9');
+    await waitForText(page, '#position', 'seq 9 / 13');
+  });
+
   it('keeps the session and instant in the URL: a link reopens the same view', async () => {
     const url = new URL(page.url());
     expect(url.searchParams.get('session')).toBe(shop.shopId);
