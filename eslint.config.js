@@ -15,7 +15,7 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        ['document', 'location', 'history', 'fetch', 'URLSearchParams', 'HTMLInputElement', 'HTMLSelectElement', 'ResizeObserver', 'setTimeout', 'clearTimeout', 'setInterval'].map((name) => [name, 'readonly']),
+        ['document', 'location', 'history', 'fetch', 'URLSearchParams', 'HTMLInputElement', 'HTMLSelectElement', 'ResizeObserver', 'setTimeout', 'clearTimeout'].map((name) => [name, 'readonly']),
       ),
     },
   },

@@ -61,12 +61,12 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   if (!options.recording && options.dir === undefined) throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, 'startViewer needs a recording or a dir');
   const host = options.host ?? '127.0.0.1';
   const warn = options.onWarning ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
-  const owned = options.recording ? undefined : await openRecording(options.dir!);
-  const recording = options.recording ?? owned!;
   const token = newToken();
-  const api = new ViewerApi(recording, options.session);
   const assets = new Assets(token);
   const page = await assets.page();
+  const owned = options.recording ? undefined : await openRecording(options.dir!);
+  const recording = options.recording ?? owned!;
+  const api = new ViewerApi(recording, options.session);
   const bound = { host, port: 0 };
   const plain = securityHeaders();
   const json = (res: ServerResponse, status: number, body: string) => send(res, status, 'application/json; charset=utf-8', body, plain);
