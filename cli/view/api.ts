@@ -2,7 +2,8 @@
  * The viewer's JSON API: every answer comes from the reconstructor (and its
  * cache of working states) or from a per-session index read once; nothing
  * ever returns all the events of a session. Recorded values are rendered
- * with the CLI's toJson, so the page shows what `--json` prints.
+ * as the CLI's toJson renders them (states through renderJson, the same text
+ * in one pass), so the page shows what `--json` prints.
  */
 import type { HindsightEvent } from '../../src/events.js';
 import type { SessionInfo } from '../../src/store/Sessions.js';
@@ -38,7 +39,7 @@ class Rendered {
 export class ViewerApi {
   private readonly sessions = new Map<string, RecordingSession>();
   private readonly indexes = new Map<string, SessionIndex>();
-  readonly routes: Record<string, Route>;
+  private readonly routes: Record<string, Route>;
 
   constructor(
     private readonly recording: Recording,
