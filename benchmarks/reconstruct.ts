@@ -4,12 +4,14 @@
  * scrubbing near one point, one step back with a cursor; baselines in the
  * same run: replay from the session start (no snapshots) and full snapshots
  * only (no incrementals, same interval). The full run records 1,000,000
- * events; --quick records 200,000 (reported as reconstruct.events).
+ * events; --quick records 200,000 (reported as reconstruct.events). Then the
+ * same session through `hindsight view` (see view.ts).
  */
 import { Recorder } from '../instrumentation/Recorder.js';
 import { Recording } from '../reconstructor/Recording.js';
 import { noSnapshots } from '../reconstructor/SnapshotSource.js';
 import { median, percentile, round, withTempDir, yieldToLoop, type BenchOptions, type Figures } from './harness.js';
+import { viewerFigures } from './view.js';
 
 const KEYS = 10_000;
 const SNAPSHOT_EVERY = 10_000;
@@ -98,6 +100,8 @@ export async function runReconstructBench({ quick }: BenchOptions): Promise<Figu
     }
     await replayOnly.close();
 
+    const view = await viewerFigures(dir, 'incremental', probes);
+
     const coldP50 = median(cold);
     return {
       'reconstruct.events': events,
@@ -110,6 +114,7 @@ export async function runReconstructBench({ quick }: BenchOptions): Promise<Figu
       'baseline.fullSnapshotsOnly.p50Ms': round(median(fullOnly)),
       'ratio.coldVsReplayFromStart': round(median(replay) / coldP50, 1),
       'ratio.coldVsFullSnapshotsOnly': round(median(fullOnly) / coldP50, 2),
+      ...view,
     };
   });
 }

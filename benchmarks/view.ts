@@ -1,0 +1,62 @@
+/**
+ * The viewer on a recorded session: `hindsight view` in a child process
+ * (as a user runs it) and this process as the page's client, so the times
+ * include the request, the server's reconstruction and rendering, the
+ * transfer and parsing the answer. After a warm-up (the summary and a few
+ * states), GET /api/state at random instants: the state for a new instant,
+ * the figure issue 8 sets at 100 ms once warm.
+ */
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { median, percentile, round, type Figures } from './harness.js';
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+function get(url: URL, path: string): Promise<{ ms: number; doc: any }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = request(new URL(path, url), { headers: { 'x-hindsight-token': url.searchParams.get('token') ?? '' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        if (res.statusCode !== 200) reject(new Error(`viewer answered ${res.statusCode}: ${body}`));
+        else resolve({ ms: performance.now() - t0, doc: JSON.parse(body) });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Serves `session` of `dir` with the CLI and times states at `probes` (seqs) through its HTTP API. */
+export async function viewerFigures(dir: string, session: string, probes: number[]): Promise<Figures> {
+  const child = spawn(process.execPath, [CLI, 'view', '--dir', dir, '--session', session, '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<URL>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (b) => {
+        out += String(b);
+        if (out.includes('\n')) resolve(new URL(JSON.parse(out.split('\n')[0]).url));
+      });
+      child.on('exit', (code) => reject(new Error(`hindsight view exited early (${code})`)));
+    });
+    const summary = await get(url, `/api/summary?session=${session}&buckets=300`);
+    for (const seq of probes.slice(0, 5)) await get(url, `/api/state?session=${session}&seq=${seq}`);
+    const times: number[] = [];
+    for (const seq of probes) {
+      // A pause between requests, as between a user's moves: the server's background work runs there.
+      await new Promise((r) => setTimeout(r, 50));
+      times.push((await get(url, `/api/state?session=${session}&seq=${seq}`)).ms);
+    }
+    return {
+      'view.summaryFirstMs': round(summary.ms, 0),
+      'view.stateP50Ms': round(median(times), 1),
+      'view.stateP95Ms': round(percentile(times, 95), 1),
+    };
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.on('exit', resolve)));
+  }
+}
