@@ -23,7 +23,7 @@ import { readSpanEnd, readSpanStart, writeSpanEnd, writeSpanStart } from './Span
  * Seq is implicit (firstSeq + index: seq is contiguous within a session) and t
  * is stored as gaps from firstT (the decoded last t must match the header's).
  */
-export const BLOCK_FORMAT_VERSION = 2;
+export const BLOCK_FORMAT_VERSION = 3;
 const readable = (version: number): boolean => version === BLOCK_FORMAT_VERSION;
 const HEADER = 45;
 const SUM_AT = 37;
@@ -264,6 +264,9 @@ export function decodeBlock(unpackr: Unpackr, sessionId: string, keySeq: number,
 
 function eventsOf(wire: WireBlock, info: BlockInfo): HindsightEvent[] {
   const [strings, gap, kind, name, trace, span, data, form] = wire;
+  // The checksum rules out damage; these rule out an encoder that wrote something else.
+  for (const column of [kind, name, trace, span, form]) if (column?.length !== info.count) throw new Error('column lengths disagree');
+  if (!Array.isArray(strings) || !Array.isArray(data)) throw new Error('malformed columns');
   const c = new ColumnCursor(data);
   const out = new Array<HindsightEvent>(info.count);
   let t = info.firstT;
@@ -280,11 +283,15 @@ function eventsOf(wire: WireBlock, info: BlockInfo): HindsightEvent[] {
       case FORM_SPAN_END:
         e.data = readSpanEnd(c, strings, info.firstT);
         break;
-      default: {
+      case FORM_RECORD: {
         const d = c.next();
         if (d !== undefined) e.data = d;
+        break;
       }
+      default:
+        throw new Error(`unknown data form ${form[i]}`);
     }
+    if (e.kind === undefined || e.name === undefined) throw new Error('kind or name outside the string table');
     if (trace[i] >= 0) e.traceId = strings[trace[i]];
     if (span[i] >= 0) e.spanId = strings[span[i]];
     out[i] = e;

@@ -118,7 +118,8 @@ export class EventLog {
   append(input: EventInput): number {
     if (this.closing) return this.refuse();
     if (this.counters.appended - this.counters.written - this.counters.lost >= this.maxPending && !this.makeRoom()) return this.refuse();
-    let t = this.clock.nowUs();
+    // Whole µs (a custom Clock may hand out fractions; blocks store integer gaps).
+    let t = Math.floor(this.clock.nowUs());
     if (t < this.lastT) t = this.lastT;
     this.lastT = t;
     const seq = this.nextSeq++;

@@ -4,6 +4,9 @@ import { blockInfo, compressBlockSync, decodeBlock, packBlock } from '../../src/
 import type { EventInput } from '../../src/events.js';
 import { createPackr, createUnpackr } from '../../src/codec/ValueCodec.js';
 import { ErrorCodes, HindsightError } from '../../src/errors.js';
+import { EventLog } from '../../src/log/EventLog.js';
+import { EventReader } from '../../src/log/EventReader.js';
+import { openStore } from '../../src/store/Store.js';
 import { deepEqualExact } from '../fixtures/deepEqualExact.js';
 
 const T0 = 1_700_000_000_000_000;
@@ -76,5 +79,21 @@ describe('block codec', () => {
     expect(caught).toBeInstanceOf(HindsightError);
     expect((caught as HindsightError).code).toBe(ErrorCodes.CORRUPT_BLOCK);
     expect((caught as HindsightError).message).toMatch(/event times disagree/);
+  });
+
+  it('stores whole µs even when a custom clock hands out fractions (every block stays readable)', async () => {
+    let now = T0 + 0.25;
+    const store = await openStore({ memory: true });
+    const log = await EventLog.create(store, { clock: { nowUs: () => (now += 0.7) } });
+    for (let i = 0; i < 10; i++) log.append({ kind: 'custom', name: `e${i}` });
+    await log.close();
+    const ts: number[] = [];
+    for await (const e of new EventReader(store, log.sessionId).events()) ts.push(e.t);
+    await store.close();
+    expect(ts).toHaveLength(10);
+    for (let i = 0; i < ts.length; i++) {
+      expect(Number.isInteger(ts[i])).toBe(true);
+      if (i > 0) expect(ts[i]).toBeGreaterThanOrEqual(ts[i - 1]);
+    }
   });
 });

@@ -11,6 +11,8 @@ const patches = [
   { name: 'c', op: 'add', path: ['m', 1], value: 'x', key: { k: 1 } },
   { name: 'c', op: 'remove', path: ['b'], prev: undefined },
   { name: 'c', op: 'splice', path: ['list'], index: 0, prev: [1], value: [] },
+  { name: 'c', op: 'add', path: ['m'], key: 'k', value: 1 },
+  { name: 'c', op: 'replace', path: ['a'], prev: 1, value: 2 },
   { name: 'c', op: 'clear', path: ['s'], prev: new Set([1]) },
 ];
 
@@ -22,7 +24,7 @@ describe('patch forms', () => {
     for (const p of patches) {
       const back = readPatch(c, 'c');
       expect(back).toStrictEqual(p);
-      expect(Object.keys(back).sort()).toEqual(Object.keys(p).sort());
+      expect(Object.keys(back)).toEqual(Object.keys(p));
     }
     expect(c.done).toBe(true);
   });
@@ -33,10 +35,12 @@ describe('patch forms', () => {
     expect(writePatch(column, patches[1], 'other')).toBe(false);
     expect(writePatch(column, [1, 2], 'c')).toBe(false);
     expect(writePatch(column, { name: 'c', op: 'move', path: [] }, 'c')).toBe(false);
+    expect(writePatch(column, { op: 'add', name: 'c', path: ['a'], value: 1 }, 'c')).toBe(false);
+    expect(writePatch(column, { name: 'c', op: 'add', path: ['a'], toString: 1 }, 'c')).toBe(false);
     expect(column).toEqual([]);
   });
 
-  it('store state.patch events of any data unchanged through the log', async () => {
+  it('store state.patch events of any data unchanged through the log, key order included', async () => {
     const store = await openStore({ memory: true });
     const log = await EventLog.create(store);
     const datas = [...patches, [1, 2, 3], { name: 'c', op: 'replace', path: ['a'], value: 1, extra: 'kept' }, 'text', undefined];
@@ -45,5 +49,6 @@ describe('patch forms', () => {
     const got = [];
     for await (const e of new EventReader(store, log.sessionId).events()) got.push(e.data);
     expect(got).toStrictEqual(datas);
+    expect(got.map((d) => (typeof d === 'object' && d !== null ? Object.keys(d) : d))).toEqual(datas.map((d) => (typeof d === 'object' && d !== null ? Object.keys(d) : d)));
   });
 });
