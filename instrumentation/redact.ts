@@ -126,11 +126,14 @@ export class Redactor {
     return out ?? attrs;
   }
 
-  /** `a=1&token=abc` → `a=1&token=[REDACTED]`, for query strings and whole URLs. */
+  /** `a=1&token=abc` → `a=1&token=[REDACTED]`, for query strings, whole URLs and lines of text. */
   url(text: string): string {
     if (!text.includes('=')) return text;
-    // Whitespace ends a value: in free text (a console line) what follows a URL is not its query.
-    return text.replace(/([?&;\s]|^)([^=&?#;\s]+)=([^&#;\s]*)/g, (m, sep: string, key: string) => {
+    // Also free text (a console line): a key starts after any character that
+    // cannot be part of it (a quote, a brace, a space), and a denied key's
+    // value runs to the next separator or quote, spaces included: better a
+    // line censored too far than a secret's second word stored.
+    return text.replace(/(^|[^\w.%-])([\w.%-]+)=([^&#;"']*)/g, (m, sep: string, key: string) => {
       let name = key;
       try {
         name = decodeURIComponent(key);

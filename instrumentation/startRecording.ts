@@ -10,6 +10,7 @@ import { RecordingSpanProcessor, type SpanProcessorLike } from './RecordingSpanP
 import { activate, deactivate } from './active.js';
 import { installProcessHooks, type ProcessHooksOptions } from './processHooks.js';
 import { createRedactor, type RedactionOptions } from './redact.js';
+import { copyValue } from '../src/values/copyValue.js';
 
 /** Instrumentations loaded by name when installed (optional dependencies). */
 export const DEFAULT_INSTRUMENTATIONS = ['http', 'undici'] as const;
@@ -146,7 +147,7 @@ function captureConsole(recorder: Recorder): () => void {
   const originals = CONSOLE_LEVELS.map((level) => [level, console[level]] as const);
   for (const [level, original] of originals) {
     console[level] = (...args: unknown[]) => {
-      recorder.log.append({ kind: 'log', name: `console.${level}`, data: redactText(recorder, format(...args)) });
+      recorder.log.append({ kind: 'log', name: `console.${level}`, data: consoleText(recorder, args) });
       original.apply(console, args);
     };
   }
@@ -155,6 +156,20 @@ function captureConsole(recorder: Recorder): () => void {
   };
 }
 
-function redactText(recorder: Recorder, text: string): string {
-  return recorder.redactor ? recorder.redactor.url(text) : text;
+/**
+ * The line as recorded: plain objects, arrays and Maps among the arguments
+ * are redacted by key before formatting (copied first: the program's own
+ * objects stay as they are, cycles included), then `key=value` pairs in the
+ * text. The program's console prints the original arguments.
+ */
+function consoleText(recorder: Recorder, args: unknown[]): string {
+  const r = recorder.redactor;
+  if (!r) return format(...args);
+  return r.url(format(...args.map((a) => (isPlainContainer(a) ? r.value(copyValue(a)) : a))));
+}
+
+function isPlainContainer(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null || Array.isArray(v) || v instanceof Map;
 }

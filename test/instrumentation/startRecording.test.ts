@@ -79,7 +79,7 @@ describe('startRecording({ tracerProvider: provider })', () => {
 });
 
 describe('startRecording({ captureConsole: true })', () => {
-  it('records console output as log events, secrets in URLs redacted, and gives the console back on stop', async () => {
+  it('records console output as log events, secrets in text and in object arguments redacted, and gives the console back on stop', async () => {
     const original = { log: console.log, warn: console.warn };
     const printed: unknown[][] = [];
     const stub = (...args: unknown[]) => void printed.push(args);
@@ -91,12 +91,22 @@ describe('startRecording({ captureConsole: true })', () => {
       console.log('fetching %s', 'https://api.example.com/v1?user=ada&token=abc123', { n: 1 });
       console.warn('low stock: %d', 3);
       console.log('login ok token=abc123 user=ada');
+      const cyclic: Record<string, unknown> = { user: 'ada', password: 'hunter2' };
+      cyclic.self = cyclic;
+      console.log('payload', cyclic);
+      console.log('Authorization=Bearer abc123; next');
+      console.log('{"q":"token=xyz","n":1}');
       const events = (await eventsOf(recorder)).filter((e) => e.kind === 'log');
       expect(events.map((e) => [e.name, e.data])).toEqual([
-        ['console.log', 'fetching https://api.example.com/v1?user=ada&token=%5BREDACTED%5D { n: 1 }'],
+        ['console.log', 'fetching https://api.example.com/v1?user=ada&token=%5BREDACTED%5D'],
         ['console.warn', 'low stock: 3'],
-        ['console.log', 'login ok token=%5BREDACTED%5D user=ada'],
+        ['console.log', 'login ok token=%5BREDACTED%5D'],
+        ['console.log', expect.stringMatching(/^payload \{\s+user: 'ada',\s+password: '\[REDACTED\]',\s+self: \{ '@hindsight': 'cycle' \}\s+\}$/)],
+        ['console.log', 'Authorization=%5BREDACTED%5D; next'],
+        ['console.log', '{"q":"token=%5BREDACTED%5D","n":1}'],
       ]);
+      // The program's own object is untouched.
+      expect(cyclic.password).toBe('hunter2');
       // The program's own console still printed, unredacted (only the recording is redacted).
       expect(printed[0][1]).toBe('https://api.example.com/v1?user=ada&token=abc123');
       await recorder.stop();
