@@ -25,7 +25,6 @@ const VENDOR_PREFIX = 'vendor/jsondiffpatch/';
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
 };
 
 export interface Asset {
@@ -55,12 +54,16 @@ export class Assets {
     return `/static/${this.token}/`;
   }
 
-  /** A static file by its path after the prefix, or undefined (404). Files never change while serving: read once. */
+  /** A static file by its path after the prefix, or undefined (404). Files never change while serving: read once (misses are not kept). */
   file(rel: string): Promise<Asset | undefined> {
     let asset = this.cache.get(rel);
     if (!asset) {
       asset = rel.startsWith(VENDOR_PREFIX) ? fileIn(VENDOR_DIR, rel.slice(VENDOR_PREFIX.length)) : fileIn(ASSETS_DIR, rel);
-      this.cache.set(rel, asset);
+      const pending = asset;
+      this.cache.set(rel, pending);
+      void pending.then((found) => {
+        if (!found && this.cache.get(rel) === pending) this.cache.delete(rel);
+      });
     }
     return asset;
   }
@@ -72,7 +75,7 @@ export class Assets {
    */
   async page(): Promise<{ html: string; scriptHash: string }> {
     const vendor = `${this.base}${VENDOR_PREFIX}`;
-    const importMap = JSON.stringify({ imports: { jsondiffpatch: `${vendor}index.js`, 'jsondiffpatch/formatters/html': `${vendor}formatters/html.js` } });
+    const importMap = JSON.stringify({ imports: { jsondiffpatch: `${vendor}index.js` } });
     const template = await readFile(join(ASSETS_DIR, 'index.html'), 'utf8');
     const html = template.replaceAll('%BASE%', this.base).replace('%IMPORTMAP%', () => importMap);
     return { html, scriptHash: createHash('sha256').update(importMap).digest('base64') };

@@ -27,10 +27,10 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK_NAMES.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
-/** The name and port of a Host header (`127.0.0.1:8080`, `[::1]:8080`). */
+/** The name and port of a Host header (`127.0.0.1:8080`, `[::1]:8080`; without a port, HTTP's 80). */
 function splitHost(header: string): { name: string; port: string } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d+)$/.exec(header);
-  return m ? { name: (m[1] ?? m[2]).toLowerCase(), port: m[3] } : undefined;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(header);
+  return m ? { name: (m[1] ?? m[2]).toLowerCase(), port: m[3] ?? '80' } : undefined;
 }
 
 /**

@@ -8,6 +8,7 @@ import { ErrorCodes, HindsightError } from '../../src/errors.js';
 /** The one parameter every request may carry (checked by the server, not the route). */
 const TOKEN = 'token';
 const MAX_TEXT = 256;
+const MAX_PATH_TEXT = 8192;
 const MAX_VALUES = 32;
 
 /** A bad request: the server answers 400 with its code and message. */
@@ -26,13 +27,13 @@ export class Params {
     }
   }
 
-  /** A text parameter (one value, at most 256 characters), or undefined. */
-  text(name: string): string | undefined {
+  /** A text parameter (one value, at most `max` characters), or undefined. */
+  text(name: string, max = MAX_TEXT): string | undefined {
     const all = this.query.getAll(name);
     if (all.length === 0) return undefined;
     if (all.length > 1) throw bad(`${name} given ${all.length} times`);
     const v = all[0];
-    if (v === '' || v.length > MAX_TEXT) throw bad(`${name} must be 1 to ${MAX_TEXT} characters`);
+    if (v === '' || v.length > max) throw bad(`${name} must be 1 to ${max} characters`);
     return v;
   }
 
@@ -69,11 +70,12 @@ export class Params {
 
   /**
    * A recorded path as a JSON array: [trackedName, ...segments], each a
-   * string, an integer or `{ "ref": n }` (an object Map key or Set element).
-   * JSON rather than dotted text, so keys holding dots stay exact.
+   * string, a number, a boolean, null (Map keys) or `{ "ref": n }` (an
+   * object Map key or Set element). JSON rather than dotted text, so keys
+   * holding dots stay exact; deep paths get room (8 KiB).
    */
   path(name: string): unknown[] | undefined {
-    const v = this.text(name);
+    const v = this.text(name, MAX_PATH_TEXT);
     if (v === undefined) return undefined;
     let parsed: unknown;
     try {
@@ -82,9 +84,13 @@ export class Params {
       throw bad(`${name} must be a JSON array of path segments, got ${JSON.stringify(v)}`);
     }
     const segment = (s: unknown) =>
-      typeof s === 'string' || (typeof s === 'number' && Number.isSafeInteger(s)) || (typeof s === 'object' && s !== null && Object.keys(s).length === 1 && Number.isSafeInteger((s as { ref?: unknown }).ref));
+      typeof s === 'string' ||
+      typeof s === 'boolean' ||
+      s === null ||
+      (typeof s === 'number' && Number.isFinite(s)) ||
+      (typeof s === 'object' && s !== null && Object.keys(s).length === 1 && Number.isSafeInteger((s as { ref?: unknown }).ref));
     if (!Array.isArray(parsed) || parsed.length === 0 || typeof parsed[0] !== 'string' || !parsed.every(segment)) {
-      throw bad(`${name} must be a JSON array [trackedName, ...segments] of strings, integers or {"ref":n}`);
+      throw bad(`${name} must be a JSON array [trackedName, ...segments] of strings, numbers, booleans, null or {"ref":n}`);
     }
     return parsed;
   }

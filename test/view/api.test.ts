@@ -141,6 +141,7 @@ describe('hindsight view: bad input is a 400 with a one-line { code, message }',
     ['history', { session: 'shop', path: '[]' }],
     ['history', { session: 'shop', path: '[1, "x"]' }],
     ['history', { session: 'shop' }],
+    ['history', { session: 'shop', path: JSON.stringify(['cart', 'x'.repeat(9000)]) }],
     ['spans', { session: 'shop', limit: '99999' }],
   ];
   for (const [route, query] of cases) {
@@ -238,5 +239,11 @@ describe('hindsight view: answers', () => {
     expect(doc.total).toBe(4);
     const limited = await api('history', { session: 'shop', path: JSON.stringify(['cart', 'items', 0, 'qty']), limit: '1' });
     expect(limited.doc).toMatchObject({ total: 3, entries: [{ seq: 1 }] });
+    // Map keys the page offers history for (booleans, null, any number), and deep paths.
+    const mapKeys = await api('history', { session: 'shop', path: JSON.stringify(['cart', true, null, 1.5, -0.25]) });
+    expect(mapKeys.status).toBe(200);
+    expect(mapKeys.doc.path).toEqual(['cart', true, null, 1.5, -0.25]);
+    const deep = await api('history', { session: 'shop', path: JSON.stringify(['cart', ...Array.from({ length: 60 }, (_, i) => `level${i}`)]) });
+    expect(deep.status).toBe(200);
   });
 });

@@ -75,6 +75,8 @@ export class Timeline {
 
   /** A session's outline (from /api/summary): shows the whole session. */
   setSession(summary) {
+    // A zoom still pending belongs to the previous session's window.
+    clearTimeout(this.zoomTimer);
     this.bounds = [summary.from, Math.max(summary.to, summary.from + MIN_WINDOW)];
     this.window = [...this.bounds];
     this.markers = summary.markers;
