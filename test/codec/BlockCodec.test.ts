@@ -65,6 +65,12 @@ describe('block codec', () => {
     );
   });
 
+  it('round-trips a block large enough for 32-bit string indexes', () => {
+    const events: Timed[] = Array.from({ length: 6000 }, (_, i) => ({ t: T0 + i, kind: 'custom', name: `n${i}`, traceId: `t${i % 3000}`, spanId: `s${i}` }));
+    const back = roundTrip(events);
+    expect(back.map((e) => [e.t, e.name, e.traceId, e.spanId])).toEqual(events.map((e) => [e.t, e.name, e.traceId, e.spanId]));
+  });
+
   it('refuses a block whose header times disagree with its events', () => {
     const events: Timed[] = [
       { t: T0, kind: 'custom', name: 'a' },
