@@ -28,6 +28,8 @@ export const ErrorCodes = {
   NOT_FOUND: 'HINDSIGHT_NOT_FOUND',
   /** A write to the store failed. */
   WRITE_FAILED: 'HINDSIGHT_WRITE_FAILED',
+  /** The viewer's port is taken by another server. */
+  PORT_IN_USE: 'HINDSIGHT_PORT_IN_USE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as hindsight from '../index.js';
 import { tempDir } from './fixtures/stores.js';
@@ -27,5 +27,10 @@ describe('package root', () => {
     const err = new hindsight.HindsightError(hindsight.ErrorCodes.LOCKED, 'held by pid 1');
     expect(hindsight.isHindsightError(err, 'HINDSIGHT_LOCKED')).toBe(true);
     expect(err.message).toBe('HINDSIGHT_LOCKED: held by pid 1');
+  });
+
+  it('lists every error code in the README table', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const code of Object.values(hindsight.ErrorCodes)) expect(readme, code).toContain(`| \`${code}\` |`);
   });
 });

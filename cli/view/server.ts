@@ -110,7 +110,7 @@ export async function startViewer(options: ViewerOptions): Promise<Viewer> {
   } catch (err) {
     await owned?.close();
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, `port ${options.port} on ${host} is in use (--port 0 picks a free one)`);
+    if (code === 'EADDRINUSE') throw new HindsightError(ErrorCodes.PORT_IN_USE, `port ${options.port} on ${host} is in use (--port 0 picks a free one)`, { port: options.port, host });
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, `cannot listen on ${host}: not an address of this machine`);
     throw err;
   }

@@ -78,7 +78,7 @@ describe('hindsight view (the command)', () => {
     try {
       const taken = cli(['view', '--dir', dir, '--port', String(port)]);
       expect(taken.code).toBe(1);
-      expect(taken.stderr).toBe(`HINDSIGHT_INVALID_ARGUMENT: port ${port} on 127.0.0.1 is in use (--port 0 picks a free one)\n`);
+      expect(taken.stderr).toBe(`HINDSIGHT_PORT_IN_USE: port ${port} on 127.0.0.1 is in use (--port 0 picks a free one)\n`);
     } finally {
       blocker.close();
     }
