@@ -188,10 +188,7 @@ export class StateReconstructor {
   }
 
   private async tOf(sessionId: string, seq: number, fallback: number): Promise<number> {
-    const reader = this.reader(sessionId);
-    const block = reader.cachedBlockOf(seq);
-    if (block) return block[seq - block[0].seq].t;
-    return (await reader.get(seq))?.t ?? fallback;
+    return (await this.reader(sessionId).get(seq))?.t ?? fallback;
   }
 
   /** Drops cached states, blocks and session metadata (cold measurements, or after the recording changed). */

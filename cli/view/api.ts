@@ -189,11 +189,9 @@ export class ViewerApi {
     return new Rendered(`${head.slice(0, -1)},"state":${renderJson(r.state)}}`);
   }
 
-  /** The event at `seq`: from the reconstructor's decoded blocks when it just walked there (no I/O). */
-  private async eventAt(sessionId: string, seq: number): Promise<HindsightEvent | undefined> {
-    const reader = this.recording.reconstructor.reader(sessionId);
-    const block = reader.cachedBlockOf(seq);
-    return block ? block[seq - block[0].seq] : reader.get(seq);
+  /** The event at `seq` (from the reconstructor's decoded blocks when it just walked there: no I/O). */
+  private eventAt(sessionId: string, seq: number): Promise<HindsightEvent | undefined> {
+    return this.recording.reconstructor.reader(sessionId).get(seq);
   }
 
   private async history(p: Params) {

@@ -129,6 +129,9 @@ export class EventReader {
 
   /** One event by seq, or undefined. */
   async get(seq: number): Promise<HindsightEvent | undefined> {
+    // A block decoded moments ago (a reconstruction just walked it) answers without I/O.
+    const block = this.cachedBlockOf(seq);
+    if (block) return block[seq - block[0].seq];
     for await (const e of this.events({ fromSeq: seq, toSeq: seq })) return e;
     return undefined;
   }
