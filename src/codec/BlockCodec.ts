@@ -6,6 +6,7 @@ import { readU64, writeU64 } from '../store/keys.js';
 import { checksum } from './checksum.js';
 import { packStandalone } from './ValueCodec.js';
 import { ColumnCursor, type Intern } from './columns.js';
+import { packIds, unpackIds, type IdTable } from './hexIds.js';
 import { readPatch, writePatch } from './PatchTuple.js';
 import { readSpanEnd, readSpanStart, writeSpanEnd, writeSpanStart } from './SpanTuple.js';
 
@@ -47,7 +48,8 @@ export interface BlockInfo {
 }
 
 /**
- * Block body, column-wise: [strings, gap, kind, name, trace, span, data, form].
+ * Block body, column-wise: [strings, gap, kind, name, trace, span, data, form, ids]
+ * (trace and span ids of the string table as bytes in `ids`, see hexIds).
  * `gap` is each event's t minus the previous one's (the first: 0), in the
  * narrowest unsigned typed array that holds them: under load most are a
  * few µs, one byte each.
@@ -63,7 +65,7 @@ export interface BlockInfo {
  * PatchTuple), span starts and span ends (forms 2 and 3, see SpanTuple).
  */
 type IntColumn = ArrayLike<number>;
-type WireBlock = [strings: string[], gap: IntColumn, kind: IntColumn, name: IntColumn, trace: IntColumn, span: IntColumn, data: unknown[], form: IntColumn];
+type WireBlock = [strings: IdTable, gap: IntColumn, kind: IntColumn, name: IntColumn, trace: IntColumn, span: IntColumn, data: unknown[], form: IntColumn, ids: Buffer | undefined];
 
 const FORM_RECORD = 0;
 const FORM_PATCH = 1;
@@ -144,7 +146,8 @@ function toWire({ events, times }: PendingBlock): WireBlock {
   }
   const count = strings.length;
   const gaps = maxGap <= 0xff ? Uint8Array.from(gap) : maxGap <= 0xffff ? Uint16Array.from(gap) : gap;
-  return [strings, gaps, narrow(kind, count), narrow(name, count), narrow(trace, count), narrow(span, count), data, form];
+  const ids = packIds(strings);
+  return [ids.table, gaps, narrow(kind, count), narrow(name, count), narrow(trace, count), narrow(span, count), data, form, ids.bytes];
 }
 
 function header(info: BlockInfo, rawLength: number, structures: number): Buffer {
@@ -254,7 +257,7 @@ export function decodeBlock(unpackr: Unpackr, sessionId: string, keySeq: number,
   } catch (err) {
     throw corruptBlockError(sessionId, keySeq, b, `undecodable: ${(err as Error).message}`);
   }
-  if (!Array.isArray(wire) || wire.length !== 8 || wire[1].length !== info.count) throw corruptBlockError(sessionId, keySeq, b, 'event count mismatch');
+  if (!Array.isArray(wire) || wire.length !== 9 || wire[1]?.length !== info.count) throw corruptBlockError(sessionId, keySeq, b, 'event count mismatch');
   try {
     return eventsOf(wire, info);
   } catch (err) {
@@ -263,10 +266,11 @@ export function decodeBlock(unpackr: Unpackr, sessionId: string, keySeq: number,
 }
 
 function eventsOf(wire: WireBlock, info: BlockInfo): HindsightEvent[] {
-  const [strings, gap, kind, name, trace, span, data, form] = wire;
+  const [table, gap, kind, name, trace, span, data, form, ids] = wire;
+  const strings = unpackIds(table, ids);
   // The checksum rules out damage; these rule out an encoder that wrote something else.
   for (const column of [kind, name, trace, span, form]) if (column?.length !== info.count) throw new Error('column lengths disagree');
-  if (!Array.isArray(strings) || !Array.isArray(data)) throw new Error('malformed columns');
+  if (!Array.isArray(data)) throw new Error('malformed columns');
   const c = new ColumnCursor(data);
   const out = new Array<HindsightEvent>(info.count);
   let t = info.firstT;

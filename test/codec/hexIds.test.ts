@@ -1,0 +1,34 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { packIds, unpackIds } from '../../src/codec/hexIds.js';
+
+const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
+
+describe('hex ids in a block string table', () => {
+  it('turns 16- and 32-digit lowercase hex into bytes and leaves everything else, exactly', () => {
+    const strings = ['span.start', '0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', 'GET /api/cart/xy', 'B7AD6B7169203331', 'b7ad6b716920333', '0af7651916cd43dd8448eb211c80319z'];
+    const { table, bytes } = packIds(strings);
+    expect(table).toEqual(['span.start', 1, 0, 'GET /api/cart/xy', 'B7AD6B7169203331', 'b7ad6b716920333', '0af7651916cd43dd8448eb211c80319z']);
+    expect(bytes).toHaveLength(24);
+    expect(unpackIds(table, bytes)).toEqual(strings);
+  });
+
+  it('round-trips any mix of ids and near misses (seeded)', () => {
+    const entry = fc.oneof(hex(16), hex(32), fc.string({ maxLength: 33 }), fc.string({ minLength: 16, maxLength: 16 }), fc.string({ minLength: 32, maxLength: 32 }));
+    fc.assert(
+      fc.property(fc.uniqueArray(entry, { maxLength: 40 }), (strings) => {
+        const { table, bytes } = packIds(strings);
+        expect(unpackIds(table, bytes)).toEqual(strings);
+      }),
+      { seed: 2024, numRuns: 300 },
+    );
+  });
+
+  it('refuses tables and bytes that disagree', () => {
+    const { table, bytes } = packIds(['b7ad6b7169203331', 'x']);
+    expect(() => unpackIds(table, undefined)).toThrow(/without id bytes/);
+    expect(() => unpackIds(table, Buffer.alloc(4))).toThrow(/disagree/);
+    expect(() => unpackIds([2, 'x'], bytes)).toThrow(/bad id slot/);
+    expect(() => unpackIds('x', bytes)).toThrow(/malformed/);
+  });
+});
