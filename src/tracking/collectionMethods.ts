@@ -27,6 +27,19 @@ function wrap(core: TrackerCore, node: MapNode | SetNode, key: unknown, v: unkno
   return typeof v === 'object' && v !== null ? core.child(node, key, v) : v;
 }
 
+/**
+ * Deletes the present entry `k` of a tracked Map or Set and records its
+ * removal with `prev`. A Map's object key travels in the patch (`withKey`)
+ * so readers can rebuild it; a Set element is its own `prev`.
+ */
+function removeEntry(core: TrackerCore, node: MapNode | SetNode, t: AnyMap | AnySet, k: unknown, prev: unknown, withKey: boolean): void {
+  const ref = isRefKey(k);
+  const seg: PathSegment = ref ? { ref: node.refOrdinal(k) } : keySegment(k);
+  t.delete(k);
+  if (ref && node.refs > 0) node.refs--;
+  core.recordChild(node, seg, 'remove', undefined, prev, ref && withKey ? k : NO_KEY);
+}
+
 export function createMapMethods(core: TrackerCore): Record<string | symbol, unknown> {
   const m: Record<string | symbol, unknown> = Object.create(null);
   const nodeOf = (thisArg: unknown) => core.nodeOf(thisArg) as MapNode | undefined;
@@ -73,12 +86,7 @@ export function createMapMethods(core: TrackerCore): Record<string | symbol, unk
     const t = node.target as AnyMap;
     const k = core.storedKey(t, key);
     if (!t.has(k)) return false;
-    const prev = t.get(k);
-    const ref = isRefKey(k);
-    const seg: PathSegment = ref ? { ref: node.refOrdinal(k) } : keySegment(k);
-    t.delete(k);
-    if (ref && node.refs > 0) node.refs--;
-    core.recordChild(node, seg, 'remove', undefined, prev, ref ? k : NO_KEY);
+    removeEntry(core, node, t, k, t.get(k), true);
     return true;
   };
 
@@ -175,11 +183,7 @@ export function createSetMethods(core: TrackerCore): Record<string | symbol, unk
     const t = node.target as AnySet;
     const v = core.storedKey(t, value);
     if (!t.has(v)) return false;
-    const ref = isRefKey(v);
-    const seg: PathSegment = ref ? { ref: node.refOrdinal(v) } : keySegment(v);
-    t.delete(v);
-    if (ref && node.refs > 0) node.refs--;
-    core.recordChild(node, seg, 'remove', undefined, v);
+    removeEntry(core, node, t, v, v, false);
     return true;
   };
 

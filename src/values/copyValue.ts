@@ -34,22 +34,12 @@ import { setOwn } from './setOwn.js';
 import { cycleMarker, functionMarker, symbolMarker, uncopyableMarker } from './markers.js';
 
 export function copyValue(value: unknown): unknown {
-  switch (typeof value) {
-    case 'number':
-      return Object.is(value, -0) ? NegativeZero.instance : value;
-    case 'object':
-      if (value === null) return null;
-      try {
-        return copyObject(value, new Ancestors());
-      } catch (err) {
-        return uncopyableMarker(err);
-      }
-    case 'function':
-      return functionMarker(value as () => unknown);
-    case 'symbol':
-      return symbolMarker(value);
-    default:
-      return value;
+  // Leaves (most tracked writes) need no ancestor list and cannot throw.
+  if (typeof value !== 'object' || value === null) return copyLeaf(value);
+  try {
+    return copyObject(value, new Ancestors());
+  } catch (err) {
+    return uncopyableMarker(err);
   }
 }
 
@@ -79,11 +69,14 @@ class Ancestors {
 }
 
 function copyIn(value: unknown, anc: Ancestors): unknown {
+  return typeof value === 'object' && value !== null ? copyObject(value, anc) : copyLeaf(value);
+}
+
+/** Anything but a non-null object: -0 boxed, functions and symbols as markers, the rest as it is. */
+function copyLeaf(value: unknown): unknown {
   switch (typeof value) {
     case 'number':
       return Object.is(value, -0) ? NegativeZero.instance : value;
-    case 'object':
-      return value === null ? null : copyObject(value, anc);
     case 'function':
       return functionMarker(value as () => unknown);
     case 'symbol':
