@@ -11,6 +11,7 @@ import { activate, deactivate } from './active.js';
 import { installProcessHooks, type ProcessHooksOptions } from './processHooks.js';
 import { createRedactor, type RedactionOptions } from './redact.js';
 import { copyValue } from '../src/values/copyValue.js';
+import { kindOf } from './restore.js';
 
 /** Instrumentations loaded by name when installed (optional dependencies). */
 export const DEFAULT_INSTRUMENTATIONS = ['http', 'undici'] as const;
@@ -165,11 +166,8 @@ function captureConsole(recorder: Recorder): () => void {
 function consoleText(recorder: Recorder, args: unknown[]): string {
   const r = recorder.redactor;
   if (!r) return format(...args);
-  return r.url(format(...args.map((a) => (isPlainContainer(a) ? r.value(copyValue(a)) : a))));
+  return r.url(format(...args.map((a) => (KEYED_KINDS.has(kindOf(a)) ? r.value(copyValue(a)) : a))));
 }
 
-function isPlainContainer(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null || Array.isArray(v) || v instanceof Map;
-}
+/** The containers whose keys redaction reads (restore's classification of values). */
+const KEYED_KINDS = new Set(['object', 'array', 'map']);

@@ -12,24 +12,26 @@ export type IdTable = (string | number)[];
 
 /** The table with ids replaced by their widths, and the ids' bytes (undefined when there are none). */
 export function packIds(strings: string[]): { table: IdTable; bytes: Buffer | undefined } {
-  const at: number[] = [];
+  let at: number[] = [];
   for (let i = 0; i < strings.length; i++) if (strings[i].length === 16 || strings[i].length === 32) at.push(i);
-  if (at.length === 0) return { table: strings, bytes: undefined };
   // Usually every candidate is an id: one conversion checks them all (hex
   // that does not come back identical held something else, upper case included).
-  let hex = at.map((i) => strings[i]).join('');
-  let bytes = Buffer.from(hex, 'hex');
-  if (bytes.length * 2 !== hex.length || bytes.toString('hex') !== hex) {
-    const ids = at.filter((i) => HEX_ID.test(strings[i]));
-    at.length = 0;
-    at.push(...ids);
-    if (at.length === 0) return { table: strings, bytes: undefined };
-    hex = at.map((i) => strings[i]).join('');
-    bytes = Buffer.from(hex, 'hex');
+  let bytes = hexBytes(strings, at);
+  if (bytes === undefined) {
+    at = at.filter((i) => HEX_ID.test(strings[i]));
+    bytes = hexBytes(strings, at);
   }
+  if (bytes === undefined || at.length === 0) return { table: strings, bytes: undefined };
   const table: IdTable = strings.slice();
   for (const i of at) table[i] = strings[i].length === 32 ? 1 : 0;
   return { table, bytes };
+}
+
+/** The bytes of `strings` at `at` read as hex, or undefined when they do not read back identical. */
+function hexBytes(strings: string[], at: number[]): Buffer | undefined {
+  const hex = at.map((i) => strings[i]).join('');
+  const bytes = Buffer.from(hex, 'hex');
+  return bytes.length * 2 === hex.length && bytes.toString('hex') === hex ? bytes : undefined;
 }
 
 /** The string table back: each width slot takes the next id from `bytes`. */
