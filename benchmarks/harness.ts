@@ -1,5 +1,6 @@
 import { readdirSync, statSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request, type RequestOptions } from 'node:http';
 import { join } from 'node:path';
 
 /** Figures a scenario reports, flat and named like `ingest.eventsPerSec`. */
@@ -46,4 +47,18 @@ export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImme
 export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/** One HTTP GET: the status and the whole body as text. */
+export function httpGet(options: RequestOptions): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(options, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (b: string) => (body += b));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

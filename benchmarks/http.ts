@@ -16,14 +16,14 @@
  *   The server's CPU time per request (all its threads) is reported beside.
  */
 import { spawn } from 'node:child_process';
-import { request, Agent } from 'node:http';
+import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { tracing } from '@opentelemetry/sdk-node';
 import { openStore } from '../src/store/Store.js';
 import { EventLog } from '../src/log/EventLog.js';
 import { RecordingSpanProcessor } from '../instrumentation/RecordingSpanProcessor.js';
 import { createRedactor } from '../instrumentation/redact.js';
-import { median, round, withTempDir, type BenchOptions, type Figures } from './harness.js';
+import { httpGet, median, round, withTempDir, type BenchOptions, type Figures } from './harness.js';
 
 const noopExporter = {
   export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }),
@@ -118,16 +118,8 @@ async function load(port: number, ms: number, concurrency: number): Promise<{ do
   return { done, rps: done / ((performance.now() - t0) / 1000) };
 }
 
-function get(port: number, path: string, agent?: Agent): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
-      let body = '';
-      res.on('data', (b) => (body += b));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function get(port: number, path: string, agent?: Agent): Promise<string> {
+  return (await httpGet({ host: '127.0.0.1', port, path, agent })).body;
 }
 
 interface Served {

@@ -7,27 +7,17 @@
  * the figure issue 8 sets at 100 ms once warm.
  */
 import { spawn } from 'node:child_process';
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { median, percentile, round, type Figures } from './harness.js';
+import { httpGet, median, percentile, round, type Figures } from './harness.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
-function get(url: URL, path: string): Promise<{ ms: number; doc: any }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const req = request(new URL(path, url), { headers: { 'x-hindsight-token': url.searchParams.get('token') ?? '' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString();
-        if (res.statusCode !== 200) reject(new Error(`viewer answered ${res.statusCode}: ${body}`));
-        else resolve({ ms: performance.now() - t0, doc: JSON.parse(body) });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** A GET of the viewer's API with the URL's token: the time it took (answer parsed) and the document. */
+async function get(url: URL, path: string): Promise<{ ms: number; doc: any }> {
+  const t0 = performance.now();
+  const { status, body } = await httpGet({ host: url.hostname, port: url.port, path, headers: { 'x-hindsight-token': url.searchParams.get('token') ?? '' } });
+  if (status !== 200) throw new Error(`viewer answered ${status}: ${body}`);
+  return { ms: performance.now() - t0, doc: JSON.parse(body) };
 }
 
 /** Serves `session` of `dir` with the CLI and times states at `probes` (seqs) through its HTTP API. */
