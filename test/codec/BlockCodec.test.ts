@@ -5,9 +5,9 @@ import type { EventInput } from '../../src/events.js';
 import { createPackr, createUnpackr } from '../../src/codec/ValueCodec.js';
 import { ErrorCodes, HindsightError } from '../../src/errors.js';
 import { EventLog } from '../../src/log/EventLog.js';
-import { EventReader } from '../../src/log/EventReader.js';
 import { openStore } from '../../src/store/Store.js';
 import { deepEqualExact } from '../fixtures/deepEqualExact.js';
+import { readEvents } from '../fixtures/stores.js';
 
 const T0 = 1_700_000_000_000_000;
 
@@ -93,8 +93,7 @@ describe('block codec', () => {
     const log = await EventLog.create(store, { clock: { nowUs: () => (now += 0.7) } });
     for (let i = 0; i < 10; i++) log.append({ kind: 'custom', name: `e${i}` });
     await log.close();
-    const ts: number[] = [];
-    for await (const e of new EventReader(store, log.sessionId).events()) ts.push(e.t);
+    const ts = (await readEvents(store, log.sessionId)).map((e) => e.t);
     await store.close();
     expect(ts).toHaveLength(10);
     for (let i = 0; i < ts.length; i++) {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ColumnCursor } from '../../src/codec/columns.js';
 import { readPatch, writePatch } from '../../src/codec/PatchTuple.js';
 import { EventLog } from '../../src/log/EventLog.js';
-import { EventReader } from '../../src/log/EventReader.js';
 import { openStore } from '../../src/store/Store.js';
+import { readEvents } from '../fixtures/stores.js';
 
 const patches = [
   { name: 'c', op: 'replace', path: [], value: { a: 1 } },
@@ -46,8 +46,7 @@ describe('patch forms', () => {
     const datas = [...patches, [1, 2, 3], { name: 'c', op: 'replace', path: ['a'], value: 1, extra: 'kept' }, 'text', undefined];
     for (const data of datas) log.append({ kind: 'state.patch', name: 'c', data });
     await log.close();
-    const got = [];
-    for await (const e of new EventReader(store, log.sessionId).events()) got.push(e.data);
+    const got = (await readEvents(store, log.sessionId)).map((e) => e.data);
     expect(got).toStrictEqual(datas);
     expect(got.map((d) => (typeof d === 'object' && d !== null ? Object.keys(d) : d))).toEqual(datas.map((d) => (typeof d === 'object' && d !== null ? Object.keys(d) : d)));
   });

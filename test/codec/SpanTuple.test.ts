@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SPAN_END_KEYS, writeSpanEnd, writeSpanStart } from '../../src/codec/SpanTuple.js';
 import { EventLog } from '../../src/log/EventLog.js';
-import { EventReader } from '../../src/log/EventReader.js';
 import { openStore } from '../../src/store/Store.js';
 import { deepEqualExact } from '../fixtures/deepEqualExact.js';
+import { readEvents } from '../fixtures/stores.js';
 
 const intern = (s: string | undefined): number => (s === undefined ? -1 : 0);
 const startForm = (data: unknown): unknown[] | undefined => {
@@ -37,8 +37,7 @@ async function roundTrip(events: { kind: 'span.start' | 'span.end'; data: unknow
   const log = await EventLog.create(store);
   for (const e of events) log.append({ kind: e.kind, name: 'GET /', traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', data: e.data });
   await log.close();
-  const got: unknown[] = [];
-  for await (const e of new EventReader(store, log.sessionId).events()) got.push(e.data);
+  const got = (await readEvents(store, log.sessionId)).map((e) => e.data);
   await store.close();
   return got;
 }

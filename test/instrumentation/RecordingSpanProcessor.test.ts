@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { writeSpanEnd, writeSpanStart } from '../../src/codec/SpanTuple.js';
 import type { HindsightEvent } from '../../src/events.js';
 import { EventLog } from '../../src/log/EventLog.js';
-import { EventReader } from '../../src/log/EventReader.js';
 import { openStore } from '../../src/store/Store.js';
 import { RecordingSpanProcessor } from '../../instrumentation/RecordingSpanProcessor.js';
 import { createRedactor } from '../../instrumentation/redact.js';
+import { readEvents } from '../fixtures/stores.js';
 
 async function record(run: (tracer: ReturnType<tracing.BasicTracerProvider['getTracer']>) => void): Promise<HindsightEvent[]> {
   const store = await openStore({ memory: true });
@@ -17,8 +17,7 @@ async function record(run: (tracer: ReturnType<tracing.BasicTracerProvider['getT
   run(provider.getTracer('unit', '1.0.0'));
   await provider.shutdown();
   await log.close();
-  const events: HindsightEvent[] = [];
-  for await (const e of new EventReader(store, log.sessionId).events()) events.push(e);
+  const events = await readEvents(store, log.sessionId);
   await store.close();
   return events;
 }

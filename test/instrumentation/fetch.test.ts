@@ -6,11 +6,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HindsightEvent } from '../../src/events.js';
-import { EventReader } from '../../src/log/EventReader.js';
 import { openStore, type Store } from '../../src/store/Store.js';
 import type { Recorder } from '../../instrumentation/Recorder.js';
 import { startRecording } from '../../instrumentation/startRecording.js';
+import { readEvents } from '../fixtures/stores.js';
 
 describe('startRecording() and fetch', () => {
   let server: Server;
@@ -36,8 +35,7 @@ describe('startRecording() and fetch', () => {
   it('records a client span for the request: method, status, URL with its secret redacted, duration', async () => {
     expect(await (await fetch(`${url}/stock?token=s3cret`)).json()).toEqual({ stock: 3 });
     await recorder.flush();
-    const events: HindsightEvent[] = [];
-    for await (const e of new EventReader(store, recorder.log.sessionId).events()) events.push(e);
+    const events = await readEvents(store, recorder.log.sessionId);
     const client = events.find((e) => e.kind === 'span.end' && (e.data as { kind: number }).kind === 2);
     expect(client, JSON.stringify(events.map((e) => `${e.kind} ${e.name}`))).toBeDefined();
     const data = client!.data as { attributes: Record<string, unknown>; scope: string; durationUs: number };

@@ -7,16 +7,14 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { node, tracing } from '@opentelemetry/sdk-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HindsightEvent } from '../../src/events.js';
-import { EventReader } from '../../src/log/EventReader.js';
 import { openStore } from '../../src/store/Store.js';
 import type { Recorder } from '../../instrumentation/Recorder.js';
 import { startRecording } from '../../instrumentation/startRecording.js';
+import { readEvents } from '../fixtures/stores.js';
 
 async function eventsOf(recorder: Recorder): Promise<HindsightEvent[]> {
   await recorder.flush();
-  const out: HindsightEvent[] = [];
-  for await (const e of new EventReader(recorder.store, recorder.log.sessionId).events()) out.push(e);
-  return out;
+  return readEvents(recorder.store, recorder.log.sessionId);
 }
 
 /** A provider with the program's own in-memory exporter, as a program that already uses OpenTelemetry has. */
@@ -55,9 +53,7 @@ describe("startRecording({ tracerProvider: 'global' })", () => {
     await recorder.stop();
     tracer.startSpan('after-stop').end();
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['checkout', 'after-stop']);
-    const names: string[] = [];
-    for await (const e of new EventReader(store, sessionId).events({ kinds: ['span.start'] })) names.push(e.name);
-    expect(names).toEqual(['checkout']);
+    expect((await readEvents(store, sessionId, { kinds: ['span.start'] })).map((e) => e.name)).toEqual(['checkout']);
     await store.close();
   });
 });

@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors.js';
 import { EventLog } from '../../src/log/EventLog.js';
-import { EventReader } from '../../src/log/EventReader.js';
 import { listSessions } from '../../src/store/Sessions.js';
 import { appendSpill, spillPath } from '../../src/store/SpillFile.js';
 import { openStore } from '../../src/store/Store.js';
 import { blockKey } from '../../src/store/keys.js';
-import { scratchDirs } from '../fixtures/stores.js';
+import { readEvents, scratchDirs } from '../fixtures/stores.js';
 
 const WRITER = new URL('../fixtures/children/writer.mjs', import.meta.url).pathname;
 const dir = scratchDirs();
@@ -17,9 +16,7 @@ const dir = scratchDirs();
 async function readAll(d: string) {
   const store = await openStore({ dir: d });
   const [session] = await listSessions(store.db);
-  const events = [];
-  for await (const e of new EventReader(store, session.id).events()) events.push(e);
-  return { store, session, events };
+  return { store, session, events: await readEvents(store, session.id) };
 }
 
 describe('durability on disk', () => {
@@ -94,8 +91,7 @@ describe('durability on disk', () => {
     expect(maxPending).toBeLessThanOrEqual(200);
     expect(log.stats().dropped).toBe(0);
     await log.close();
-    const events = [];
-    for await (const e of new EventReader(store, log.sessionId).events()) events.push(e.data);
+    const events = (await readEvents(store, log.sessionId)).map((e) => e.data);
     expect(events).toEqual(Array.from({ length: 20_000 }, (_, i) => i));
     await store.close();
   });

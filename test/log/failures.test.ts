@@ -9,14 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/log/EventLog.js';
-import { EventReader } from '../../src/log/EventReader.js';
+import { readEvents } from '../fixtures/stores.js';
 import { readSessionInfo } from '../../src/store/Sessions.js';
 import { openStore } from '../../src/store/Store.js';
 
 async function readAll(store: Awaited<ReturnType<typeof openStore>>, sessionId: string) {
-  const out: { seq: number; name: string; data: unknown }[] = [];
-  for await (const e of new EventReader(store, sessionId).events()) out.push({ seq: e.seq, name: e.name, data: e.data });
-  return out;
+  return (await readEvents(store, sessionId)).map((e) => ({ seq: e.seq, name: e.name, data: e.data }));
 }
 
 describe('EventLog failure paths', () => {
