@@ -35,9 +35,13 @@ export function writeSpanStart(out: unknown[], data: unknown, intern: Intern): b
   return true;
 }
 
+/** The interned string at index `i` (-1: absent). */
+function stringAt(strings: readonly string[], i: unknown): string | undefined {
+  return (i as number) < 0 ? undefined : strings[i as number];
+}
+
 export function readSpanStart(c: ColumnCursor, strings: readonly string[]): Record<string, unknown> {
-  const parent = c.next() as number;
-  return { parentSpanId: parent < 0 ? undefined : strings[parent] };
+  return { parentSpanId: stringAt(strings, c.next()) };
 }
 
 /** Appends the form of span.end data to `out`; false (nothing written) when its keys or field types differ. */
@@ -54,15 +58,14 @@ export function writeSpanEnd(out: unknown[], data: unknown, intern: Intern, firs
 }
 
 export function readSpanEnd(c: ColumnCursor, strings: readonly string[], firstT: number): Record<string, unknown> {
-  const at = (i: number): string | undefined => (i < 0 ? undefined : strings[i]);
   return {
     kind: c.next(),
-    parentSpanId: at(c.next() as number),
+    parentSpanId: stringAt(strings, c.next()),
     attributes: c.next(),
     status: c.next(),
     events: c.next(),
     links: c.next(),
-    scope: at(c.next() as number),
+    scope: stringAt(strings, c.next()),
     startUs: (c.next() as number) + firstT,
     durationUs: c.next(),
     dropped: c.next(),
