@@ -16,10 +16,13 @@ export function makeWorkload(count: number, seed = 7): EventInput[] {
     z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
     return (((z ^ (z >>> 14)) >>> 0) / 4294967296) * n | 0;
   };
+  // Ids as OpenTelemetry's RandomIdGenerator makes them: random bytes read
+  // as hex in one call, so a flat string (a string built a digit at a time
+  // is a 32-deep rope that every hash and comparison must first flatten).
+  const idBytes = Buffer.alloc(16);
   const hex = (len: number): string => {
-    let s = '';
-    for (let i = 0; i < len; i++) s += '0123456789abcdef'[rand(16)];
-    return s;
+    for (let i = 0; i < len / 2; i++) idBytes[i] = rand(256);
+    return idBytes.toString('hex', 0, len / 2);
   };
   const routes = ['/api/cart', '/api/cart/items', '/api/checkout', '/api/products/:id', '/health'];
   const out: EventInput[] = [];

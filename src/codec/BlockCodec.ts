@@ -5,10 +5,11 @@ import type { EventInput, HindsightEvent } from '../events.js';
 import { readU64, writeU64 } from '../store/keys.js';
 import { checksum } from './checksum.js';
 import { packStandalone } from './ValueCodec.js';
-import { ColumnCursor, type Intern } from './columns.js';
+import { ColumnCursor } from './columns.js';
 import { packIds, unpackIds, type IdTable } from './hexIds.js';
 import { readPatch, writePatch } from './PatchTuple.js';
 import { readSpanEnd, readSpanStart, writeSpanEnd, writeSpanStart } from './SpanTuple.js';
+import { StringTable } from './StringTable.js';
 
 /**
  * A block is the unit of storage: a run of consecutive events of one session,
@@ -87,18 +88,7 @@ function narrow(column: IndexArray, strings: number): IndexArray {
 
 function toWire({ events, times }: PendingBlock): WireBlock {
   const firstT = times[0];
-  const table = new Map<string, number>();
-  const strings: string[] = [];
-  const intern: Intern = (str) => {
-    if (str === undefined) return -1;
-    let id = table.get(str);
-    if (id === undefined) {
-      id = strings.length;
-      strings.push(str);
-      table.set(str, id);
-    }
-    return id;
-  };
+  const table = new StringTable();
   const n = events.length;
   const gap = times[n - 1] - firstT <= 0x7fffffff ? new Int32Array(n) : new Float64Array(n);
   let maxGap = 0;
@@ -115,18 +105,18 @@ function toWire({ events, times }: PendingBlock): WireBlock {
   for (let i = 0; i < n; i++) {
     const e = events[i];
     if (prev === undefined) {
-      kind[i] = intern(e.kind);
-      name[i] = intern(e.name);
-      trace[i] = intern(e.traceId);
-      span[i] = intern(e.spanId);
+      kind[i] = table.internRequired(e.kind);
+      name[i] = table.internRequired(e.name);
+      trace[i] = table.intern(e.traceId);
+      span[i] = table.intern(e.spanId);
     } else {
       const g = times[i] - times[i - 1];
       gap[i] = g;
       if (g > maxGap) maxGap = g;
-      kind[i] = e.kind === prev.kind ? kind[i - 1] : intern(e.kind);
-      name[i] = e.name === prev.name ? name[i - 1] : intern(e.name);
-      trace[i] = e.traceId === prev.traceId ? trace[i - 1] : intern(e.traceId);
-      span[i] = e.spanId === prev.spanId ? span[i - 1] : intern(e.spanId);
+      kind[i] = e.kind === prev.kind ? kind[i - 1] : table.internRequired(e.kind);
+      name[i] = e.name === prev.name ? name[i - 1] : table.internRequired(e.name);
+      trace[i] = e.traceId === prev.traceId ? trace[i - 1] : table.intern(e.traceId);
+      span[i] = e.spanId === prev.spanId ? span[i - 1] : table.intern(e.spanId);
     }
     prev = e;
     let f = FORM_RECORD;
@@ -135,15 +125,17 @@ function toWire({ events, times }: PendingBlock): WireBlock {
         if (writePatch(data, e.data, e.name)) f = FORM_PATCH;
         break;
       case 'span.start':
-        if (writeSpanStart(data, e.data, intern)) f = FORM_SPAN_START;
+        if (writeSpanStart(data, e.data, table)) f = FORM_SPAN_START;
         break;
       case 'span.end':
-        if (writeSpanEnd(data, e.data, intern, firstT)) f = FORM_SPAN_END;
+        if (writeSpanEnd(data, e.data, table, firstT)) f = FORM_SPAN_END;
         break;
     }
     if (f === FORM_RECORD) data.push(e.data);
     form[i] = f;
   }
+  table.release();
+  const strings = table.strings;
   const count = strings.length;
   const gaps = maxGap <= 0xff ? Uint8Array.from(gap) : maxGap <= 0xffff ? Uint16Array.from(gap) : gap;
   const ids = packIds(strings);

@@ -13,7 +13,8 @@
  * Anything that is not exactly one of these shapes stays a record, so what a
  * reader gets back is always what was appended.
  */
-import type { ColumnCursor, Intern } from './columns.js';
+import type { ColumnCursor } from './columns.js';
+import type { StringTable } from './StringTable.js';
 
 /** The fields of a span.end event's data, in the order the span processor writes them. */
 export const SPAN_END_KEYS = ['kind', 'parentSpanId', 'attributes', 'status', 'events', 'links', 'scope', 'startUs', 'durationUs', 'dropped'] as const;
@@ -25,13 +26,13 @@ function isPlain(data: unknown): data is Record<string, unknown> {
 const isOptionalString = (v: unknown): v is string | undefined => v === undefined || typeof v === 'string';
 
 /** Appends the form of span.start data to `out`; false (nothing written) when it is not exactly `{ parentSpanId }`. */
-export function writeSpanStart(out: unknown[], data: unknown, intern: Intern): boolean {
+export function writeSpanStart(out: unknown[], data: unknown, table: StringTable): boolean {
   if (!isPlain(data)) return false;
   let keys = 0;
   for (const k in data) if (k !== 'parentSpanId' || ++keys > 1) return false;
   const parent = data.parentSpanId;
   if (keys !== 1 || !isOptionalString(parent)) return false;
-  out.push(intern(parent));
+  out.push(table.intern(parent));
   return true;
 }
 
@@ -45,7 +46,7 @@ export function readSpanStart(c: ColumnCursor, strings: readonly string[]): Reco
 }
 
 /** Appends the form of span.end data to `out`; false (nothing written) when its keys or field types differ. */
-export function writeSpanEnd(out: unknown[], data: unknown, intern: Intern, firstT: number): boolean {
+export function writeSpanEnd(out: unknown[], data: unknown, table: StringTable, firstT: number): boolean {
   if (!isPlain(data)) return false;
   let i = 0;
   for (const k in data) if (k !== SPAN_END_KEYS[i++]) return false;
@@ -53,7 +54,7 @@ export function writeSpanEnd(out: unknown[], data: unknown, intern: Intern, firs
   const { kind, parentSpanId, scope, startUs, durationUs } = data;
   if (typeof kind !== 'number' || !isOptionalString(parentSpanId) || !isOptionalString(scope)) return false;
   if (!Number.isSafeInteger(startUs) || !Number.isSafeInteger(durationUs)) return false;
-  out.push(kind, intern(parentSpanId), data.attributes, data.status, data.events, data.links, intern(scope), (startUs as number) - firstT, durationUs, data.dropped);
+  out.push(kind, table.intern(parentSpanId), data.attributes, data.status, data.events, data.links, table.intern(scope), (startUs as number) - firstT, durationUs, data.dropped);
   return true;
 }
 

@@ -18,6 +18,3 @@ export class ColumnCursor {
     return this.at === this.values.length;
   }
 }
-
-/** Interns strings into a block's table, returning indexes (-1: absent). */
-export type Intern = (s: string | undefined) => number;

@@ -13,9 +13,11 @@ export type IdTable = (string | number)[];
 /** The table with ids replaced by their widths, and the ids' bytes (undefined when there are none). */
 export function packIds(strings: string[]): { table: IdTable; bytes: Buffer | undefined } {
   let at: number[] = [];
-  for (let i = 0; i < strings.length; i++) if (strings[i].length === 16 || strings[i].length === 32) at.push(i);
-  // Usually every candidate is an id: one conversion checks them all (hex
-  // that does not come back identical held something else, upper case included).
+  for (let i = 0; i < strings.length; i++) {
+    const s = strings[i];
+    if (typeof s === 'string' && (s.length === 16 || s.length === 32)) at.push(i);
+  }
+  // Usually every candidate is an id: one conversion checks them all.
   let bytes = hexBytes(strings, at);
   if (bytes === undefined) {
     at = at.filter((i) => HEX_ID.test(strings[i]));
@@ -27,11 +29,15 @@ export function packIds(strings: string[]): { table: IdTable; bytes: Buffer | un
   return { table, bytes };
 }
 
-/** The bytes of `strings` at `at` read as hex, or undefined when they do not read back identical. */
+/** The bytes of `strings` at `at` read as hex, or undefined when they would not read back identical. */
 function hexBytes(strings: string[], at: number[]): Buffer | undefined {
   const hex = at.map((i) => strings[i]).join('');
+  // Upper case decodes but would come back lower. (One lowercasing pass costs
+  // ~1/6 of encoding the bytes back to hex to compare.)
+  if (hex.toLowerCase() !== hex) return undefined;
   const bytes = Buffer.from(hex, 'hex');
-  return bytes.length * 2 === hex.length && bytes.toString('hex') === hex ? bytes : undefined;
+  // Decoding stops at the first pair that is not hex, so anything else comes out short.
+  return bytes.length * 2 === hex.length ? bytes : undefined;
 }
 
 /** The string table back: each width slot takes the next id from `bytes`. */

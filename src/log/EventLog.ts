@@ -113,7 +113,8 @@ export class EventLog {
    * overflowing). The log takes ownership of `input` and its data until they
    * are encoded: producers pass fresh objects nobody mutates afterwards
    * (tracked state, record() and the span processor do), which spares a
-   * copy per event.
+   * copy per event. A kind, name or id that is not a string (from untyped
+   * JavaScript) is stored as String(value), a null id as absent.
    */
   append(input: EventInput): number {
     if (this.closing) return this.refuse();

@@ -71,6 +71,19 @@ describe('block codec', () => {
     expect(back.map((e) => [e.t, e.name, e.traceId, e.spanId])).toEqual(events.map((e) => [e.t, e.name, e.traceId, e.spanId]));
   });
 
+  it('keeps a block readable when a JavaScript caller passes kinds, names or ids that are not strings', () => {
+    const events = [
+      { t: T0, kind: 'custom', name: 42, traceId: null, spanId: 'a' },
+      { t: T0 + 1, kind: 'custom', name: '42', traceId: null, spanId: 7 },
+    ] as unknown as Timed[];
+    const back = roundTrip(events).map((e) => [e.name, e.traceId, e.spanId]);
+    // Stored as strings (a null id as absent), as EventLog.append documents.
+    expect(back).toEqual([
+      ['42', undefined, 'a'],
+      ['42', undefined, '7'],
+    ]);
+  });
+
   it('refuses a block whose header times disagree with its events', () => {
     const events: Timed[] = [
       { t: T0, kind: 'custom', name: 'a' },

@@ -1,19 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SPAN_END_KEYS, writeSpanEnd, writeSpanStart } from '../../src/codec/SpanTuple.js';
+import { StringTable } from '../../src/codec/StringTable.js';
 import { EventLog } from '../../src/log/EventLog.js';
 import { openStore } from '../../src/store/Store.js';
 import { deepEqualExact } from '../fixtures/deepEqualExact.js';
 import { readEvents } from '../fixtures/stores.js';
 
-const intern = (s: string | undefined): number => (s === undefined ? -1 : 0);
 const startForm = (data: unknown): unknown[] | undefined => {
   const out: unknown[] = [];
-  return writeSpanStart(out, data, intern) ? out : (expect(out).toEqual([]), undefined);
+  return writeSpanStart(out, data, new StringTable()) ? out : (expect(out).toEqual([]), undefined);
 };
 const endForm = (data: unknown): unknown[] | undefined => {
   const out: unknown[] = [];
-  return writeSpanEnd(out, data, intern, 0) ? out : (expect(out).toEqual([]), undefined);
+  return writeSpanEnd(out, data, new StringTable(), 0) ? out : (expect(out).toEqual([]), undefined);
 };
 
 function spanEnd(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -14,7 +14,11 @@ describe('hex ids in a block string table', () => {
   });
 
   it('round-trips any mix of ids and near misses (seeded)', () => {
-    const entry = fc.oneof(hex(16), hex(32), fc.string({ maxLength: 33 }), fc.string({ minLength: 16, maxLength: 16 }), fc.string({ minLength: 32, maxLength: 32 }));
+    // An id with one digit swapped for something that is not a lowercase hex digit.
+    const nearMiss = fc
+      .tuple(fc.oneof(hex(16), hex(32)), fc.nat(31), fc.constantFrom('g', 'G', 'A', 'F', '-', ' ', 'é', '\u0100', '\ud83d', 'x0'))
+      .map(([id, at, c]) => id.slice(0, at % id.length) + c + id.slice((at % id.length) + 1));
+    const entry = fc.oneof(hex(16), hex(32), nearMiss, fc.string({ maxLength: 33 }), fc.string({ minLength: 16, maxLength: 16 }), fc.string({ minLength: 32, maxLength: 32 }));
     fc.assert(
       fc.property(fc.uniqueArray(entry, { maxLength: 40 }), (strings) => {
         const { table, bytes } = packIds(strings);
