@@ -9,7 +9,7 @@ import { ColumnCursor } from './columns.js';
 import { packIds, unpackIds, type IdTable } from './hexIds.js';
 import { readPatch, writePatch } from './PatchTuple.js';
 import { readSpanEnd, readSpanStart, writeSpanEnd, writeSpanStart } from './SpanTuple.js';
-import { StringTable } from './StringTable.js';
+import { giveWorkspace, takeWorkspace, type Workspace } from './Workspace.js';
 
 /**
  * A block is the unit of storage: a run of consecutive events of one session,
@@ -73,31 +73,11 @@ const FORM_PATCH = 1;
 const FORM_SPAN_START = 2;
 const FORM_SPAN_END = 3;
 
-type IndexArray = Int8Array | Int16Array | Int32Array;
-
-/** A signed typed array wide enough for every value in [-1, bound). */
-function indexArray(n: number, bound: number): IndexArray {
-  if (bound <= 0x7f) return new Int8Array(n);
-  return bound <= 0x7fff ? new Int16Array(n) : new Int32Array(n);
-}
-
-/** `column` in one byte per value when the string table turned out small (one native copy). */
-function narrow(column: IndexArray, strings: number): IndexArray {
-  return strings <= 0x7f && !(column instanceof Int8Array) ? Int8Array.from(column) : column;
-}
-
-function toWire({ events, times }: PendingBlock): WireBlock {
+function toWire({ events, times }: PendingBlock, ws: Workspace): WireBlock {
   const firstT = times[0];
-  const table = new StringTable();
+  const { table, gap, kind, name, trace, span, form } = ws;
   const n = events.length;
-  const gap = times[n - 1] - firstT <= 0x7fffffff ? new Int32Array(n) : new Float64Array(n);
   let maxGap = 0;
-  // An event interns at most 6 strings (kind, name, trace, span, a span's parent and scope).
-  const kind = indexArray(n, 6 * n);
-  const name = indexArray(n, 6 * n);
-  const trace = indexArray(n, 6 * n);
-  const span = indexArray(n, 6 * n);
-  const form = new Int8Array(n);
   const data: unknown[] = [];
   // Consecutive events mostly share kind, name, trace and span (one request's
   // events): comparing with the previous event's spares most table lookups.
@@ -105,6 +85,7 @@ function toWire({ events, times }: PendingBlock): WireBlock {
   for (let i = 0; i < n; i++) {
     const e = events[i];
     if (prev === undefined) {
+      gap[i] = 0;
       kind[i] = table.internRequired(e.kind);
       name[i] = table.internRequired(e.name);
       trace[i] = table.intern(e.traceId);
@@ -134,12 +115,9 @@ function toWire({ events, times }: PendingBlock): WireBlock {
     if (f === FORM_RECORD) data.push(e.data);
     form[i] = f;
   }
-  table.release();
-  const strings = table.strings;
-  const count = strings.length;
-  const gaps = maxGap <= 0xff ? Uint8Array.from(gap) : maxGap <= 0xffff ? Uint16Array.from(gap) : gap;
-  const ids = packIds(strings);
-  return [ids.table, gaps, narrow(kind, count), narrow(name, count), narrow(trace, count), narrow(span, count), data, form, ids.bytes];
+  const count = table.strings.length;
+  const ids = packIds(table.strings);
+  return [ids.table, ws.gaps(n, maxGap), ws.indexes(0, n, count), ws.indexes(1, n, count), ws.indexes(2, n, count), ws.indexes(3, n, count), data, form.subarray(0, n), ids.bytes];
 }
 
 function header(info: BlockInfo, rawLength: number, structures: number): Buffer {
@@ -165,7 +143,9 @@ export function blockInfo({ times }: PendingBlock, firstSeq: number): BlockInfo 
 
 /** Encodes on the calling thread; `structures` is the packer's shared structure array. */
 export function packBlock(packr: Packr, structures: unknown[], block: PendingBlock): PackedBlock {
-  const raw = packr.pack(toWire(block));
+  const ws = takeWorkspace(block.times.length);
+  const raw = packr.pack(toWire(block, ws));
+  giveWorkspace(ws);
   return { raw, structures: structures.length };
 }
 

@@ -15,13 +15,6 @@ const SLOTS = 1 << 14;
 const MASK = SLOTS - 1;
 const MAX_PROBES = 16;
 
-/**
- * The probe table is reused from block to block (zeroing is cheaper than
- * allocating). A table taken while another is in use (an append from a
- * getter during encoding can seal a nested block) gets its own.
- */
-let spare: Int32Array | undefined;
-
 /** Mixes the length and the characters at both ends and the middle. */
 function hashOf(s: string): number {
   const n = s.length;
@@ -51,22 +44,19 @@ function printable(value: unknown): string {
 }
 
 export class StringTable {
-  readonly strings: string[] = [];
-  private readonly slots: Int32Array;
+  strings: string[] = [];
+  private readonly slots = new Int32Array(SLOTS);
 
-  constructor() {
-    this.slots = spare?.fill(0) ?? new Int32Array(SLOTS);
-    spare = undefined;
+  /** Empties the table for the next block (zeroing the probe slots is cheaper than allocating them). */
+  reset(): void {
+    if (this.strings.length === 0) return;
+    this.strings = [];
+    this.slots.fill(0);
   }
 
   /** The index of a kind or name, which is never absent: undefined and null are stored as 'undefined' and 'null'. */
   internRequired(s: string): number {
     return this.intern(typeof s === 'string' ? s : printable(s));
-  }
-
-  /** Hands the probe table to the next block; the table must not intern after this. */
-  release(): void {
-    spare = this.slots;
   }
 
   /**

@@ -51,6 +51,8 @@ export class EventLog {
   private writing: Promise<void> | undefined;
   private droppedUnreported = 0;
   private closing = false;
+  /** A block is being packed (see seal). */
+  private encoding = false;
   /** Waiters woken after every batch the writer finishes (and when it stops). */
   private progress: (() => void)[] = [];
   private closed = false;
@@ -219,7 +221,19 @@ export class EventLog {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.current.length === 0) return;
+    // A getter read while packing can append, and fill a block: packing is
+    // not reentrant, so that block waits in `current` for the loop below.
+    if (this.encoding) return;
+    this.encoding = true;
+    try {
+      while (this.current.length > 0) this.encodeCurrent();
+    } finally {
+      this.encoding = false;
+    }
+    this.startWriter();
+  }
+
+  private encodeCurrent(): void {
     const block = { events: this.current, times: this.currentT };
     this.current = [];
     this.currentT = [];
@@ -237,7 +251,6 @@ export class EventLog {
       this.markLost([{ info }]);
       this.report(err);
     }
-    this.startWriter();
   }
 
   private startWriter(): void {

@@ -49,6 +49,31 @@ describe('EventLog failure paths', () => {
     expect(events.map((e) => e.data)).toEqual([1, events[1].data, 3, 4]);
   });
 
+  it('events appended by a getter while a block is being encoded land intact, in seq order', async () => {
+    const store = await openStore({ memory: true });
+    const log = await EventLog.create(store, { blockEvents: 2 });
+    let inner = 0;
+    const noisy = (label: string) => ({
+      get n() {
+        // Enough appends to fill a block while the outer one is being packed.
+        for (let i = 0; i < 3; i++) log.append({ kind: 'custom', name: `${label}.inner${inner++}`, data: { i } });
+        return label;
+      },
+    });
+    log.append({ kind: 'custom', name: 'a', data: noisy('a') });
+    log.append({ kind: 'state.patch', name: 'cart', data: { name: 'cart', op: 'add', path: ['x'], value: noisy('b') } });
+    log.append({ kind: 'custom', name: 'c', data: 3 });
+    await log.close();
+    const events = await readAll(store, log.sessionId);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const byName = new Map(events.map((e) => [e.name, e.data]));
+    expect(byName.get('a')).toEqual({ n: 'a' });
+    expect(byName.get('cart')).toMatchObject({ op: 'add', path: ['x'], value: { n: 'b' } });
+    expect(byName.get('c')).toBe(3);
+    expect(events.filter((e) => e.name.includes('.inner')).map((e) => e.data)).toEqual(Array.from({ length: inner }, (_, i) => ({ i: i % 3 })));
+    expect(log.stats().lost + log.stats().dropped).toBe(0);
+  });
+
   it('frames spilled while the spill is being folded are kept', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hindsight-test-'));
     try {
