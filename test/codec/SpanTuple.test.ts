@@ -56,8 +56,11 @@ describe('span forms', () => {
     delete reordered.kind;
     reordered.kind = 1;
     expect(endForm(reordered)).toBeUndefined();
-    expect(endForm(spanEnd({ startUs: 1.5 }))).toBeUndefined();
-    expect(endForm(spanEnd({ scope: 3 }))).toBeUndefined();
+    // A field of the wrong type, at any position, leaves nothing written.
+    for (const bad of [{ kind: '1' }, { parentSpanId: 5 }, { scope: 3 }, { startUs: 1.5 }, { durationUs: 2 ** 60 }, { durationUs: '12' }]) {
+      expect(endForm(spanEnd(bad))).toBeUndefined();
+    }
+    expect(endForm({ kind: 1, parentSpanId: undefined })).toBeUndefined();
   });
 
   it('store span events of any data unchanged through the log', async () => {
