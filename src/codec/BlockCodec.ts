@@ -25,7 +25,7 @@ import { giveWorkspace, takeWorkspace, type Workspace } from './Workspace.js';
  * Seq is implicit (firstSeq + index: seq is contiguous within a session) and t
  * is stored as gaps from firstT (the decoded last t must match the header's).
  */
-export const BLOCK_FORMAT_VERSION = 3;
+export const BLOCK_FORMAT_VERSION = 4;
 const readable = (version: number): boolean => version === BLOCK_FORMAT_VERSION;
 const HEADER = 45;
 const SUM_AT = 37;

@@ -47,9 +47,9 @@ function fieldId(key: string): number {
 
 /**
  * Appends the flat form of a patch whose event name is `eventName` to `out`:
- * op, path, an order code (how many optional fields, then their ids in the
- * order the object holds them, 2 bits each: key order is part of what comes
- * back), then those fields' values. False (nothing written) when it is not a
+ * a head (the op, and above it an order code: how many optional fields,
+ * then their ids in the order the object holds them, 2 bits each: key order
+ * is part of what comes back), the path, then those fields' values. False (nothing written) when it is not a
  * patch `{ name, op, path, ...some of value, prev, index, key }`.
  */
 export function writePatch(out: unknown[], data: unknown, eventName: string): boolean {
@@ -70,17 +70,19 @@ export function writePatch(out: unknown[], data: unknown, eventName: string): bo
     at++;
   }
   const count = at - 3;
-  out.push(op, d.path, order | count);
+  // One head slot: the op in the low 3 bits, the order code above.
+  out.push(op | ((order | count) << 3), d.path);
   for (const k in d) if (k !== 'name' && k !== 'op' && k !== 'path') out.push(d[k]);
   return true;
 }
 
 /** The patch object back from its flat form at the cursor (which moves past it). */
 export function readPatch(c: ColumnCursor, eventName: string): Record<string, unknown> {
-  const op = OPS[c.next() as number];
+  const head = c.next() as number;
+  const op = Number.isInteger(head) && head >= 0 ? OPS[head & 7] : undefined;
   if (op === undefined) throw new Error('unknown patch op');
   const out: Record<string, unknown> = { name: eventName, op, path: c.next() };
-  const order = c.next() as number;
+  const order = head >> 3;
   const count = order & 7;
   if (count > FIELDS.length) throw new Error('bad patch field count');
   for (let i = 0; i < count; i++) out[FIELDS[(order >> (3 + 2 * i)) & 3]] = c.next();

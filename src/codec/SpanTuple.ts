@@ -7,8 +7,10 @@
  * - `span.start` data `{ parentSpanId }` becomes one integer: the parent id's
  *   index in the block's string table (-1: no parent).
  * - `span.end` data (the RecordingSpanProcessor's shape, SPAN_END_KEYS in
- *   that order) becomes its ten values, with the parent and scope interned
- *   and startUs relative to the block's first event.
+ *   that order) becomes a head (the span kind, and which of events, links
+ *   and dropped are present), the parent and scope interned, attributes,
+ *   status, startUs relative to the block's first event, the duration, then
+ *   only the optional fields that are present (usually none).
  *
  * Anything that is not exactly one of these shapes stays a record, so what a
  * reader gets back is always what was appended.
@@ -45,30 +47,49 @@ export function readSpanStart(c: ColumnCursor, strings: readonly string[]): Reco
   return { parentSpanId: stringAt(strings, c.next()) };
 }
 
+/** Which of the fields that are usually undefined a span.end carries (bits of its head slot, above the kind). */
+const HAS_EVENTS = 1;
+const HAS_LINKS = 2;
+const HAS_DROPPED = 4;
+
 /** Appends the form of span.end data to `out`; false (nothing written) when its keys or field types differ. */
 export function writeSpanEnd(out: unknown[], data: unknown, table: StringTable, firstT: number): boolean {
   if (!isPlain(data)) return false;
   let i = 0;
   for (const k in data) if (k !== SPAN_END_KEYS[i++]) return false;
   if (i !== SPAN_END_KEYS.length) return false;
-  const { kind, parentSpanId, scope, startUs, durationUs } = data;
-  if (typeof kind !== 'number' || !isOptionalString(parentSpanId) || !isOptionalString(scope)) return false;
+  const { kind, parentSpanId, scope, startUs, durationUs, events, links, dropped } = data;
+  // SpanKind is 0..4; the head slot holds it with the presence bits above.
+  if (!Number.isInteger(kind) || (kind as number) < 0 || (kind as number) > 15 || !isOptionalString(parentSpanId) || !isOptionalString(scope)) return false;
   if (!Number.isSafeInteger(startUs) || !Number.isSafeInteger(durationUs)) return false;
-  out.push(kind, table.intern(parentSpanId), data.attributes, data.status, data.events, data.links, table.intern(scope), (startUs as number) - firstT, durationUs, data.dropped);
+  const present = (events !== undefined ? HAS_EVENTS : 0) | (links !== undefined ? HAS_LINKS : 0) | (dropped !== undefined ? HAS_DROPPED : 0);
+  out.push((kind as number) | (present << 4), table.intern(parentSpanId), data.attributes, data.status, table.intern(scope), (startUs as number) - firstT, durationUs);
+  if (present & HAS_EVENTS) out.push(events);
+  if (present & HAS_LINKS) out.push(links);
+  if (present & HAS_DROPPED) out.push(dropped);
   return true;
 }
 
 export function readSpanEnd(c: ColumnCursor, strings: readonly string[], firstT: number): Record<string, unknown> {
+  const head = c.next() as number;
+  if (!Number.isInteger(head) || head < 0 || head >> 4 > 7) throw new Error('bad span.end head');
+  const present = head >> 4;
+  const parentSpanId = stringAt(strings, c.next());
+  const attributes = c.next();
+  const status = c.next();
+  const scope = stringAt(strings, c.next());
+  const startUs = (c.next() as number) + firstT;
+  const durationUs = c.next();
   return {
-    kind: c.next(),
-    parentSpanId: stringAt(strings, c.next()),
-    attributes: c.next(),
-    status: c.next(),
-    events: c.next(),
-    links: c.next(),
-    scope: stringAt(strings, c.next()),
-    startUs: (c.next() as number) + firstT,
-    durationUs: c.next(),
-    dropped: c.next(),
+    kind: head & 15,
+    parentSpanId,
+    attributes,
+    status,
+    events: present & HAS_EVENTS ? c.next() : undefined,
+    links: present & HAS_LINKS ? c.next() : undefined,
+    scope,
+    startUs,
+    durationUs,
+    dropped: present & HAS_DROPPED ? c.next() : undefined,
   };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SPAN_END_KEYS, writeSpanEnd, writeSpanStart } from '../../src/codec/SpanTuple.js';
+import { writeSpanEnd, writeSpanStart } from '../../src/codec/SpanTuple.js';
 import { StringTable } from '../../src/codec/StringTable.js';
 import { EventLog } from '../../src/log/EventLog.js';
 import { openStore } from '../../src/store/Store.js';
@@ -50,7 +50,12 @@ describe('span forms', () => {
     expect(startForm({ parentSpanId: 'ab', extra: 1 })).toBeUndefined();
     expect(startForm({ parentSpanId: 7 })).toBeUndefined();
     expect(startForm(new Map())).toBeUndefined();
-    expect(endForm(spanEnd())).toHaveLength(SPAN_END_KEYS.length);
+    // Seven slots, plus one per optional field present (this one has events).
+    expect(endForm(spanEnd())).toHaveLength(8);
+    expect(endForm(spanEnd({ events: undefined }))).toHaveLength(7);
+    expect(endForm(spanEnd({ links: [], dropped: { attributes: 1 } }))).toHaveLength(10);
+    expect(endForm(spanEnd({ kind: 16 }))).toBeUndefined();
+    expect(endForm(spanEnd({ kind: -1 }))).toBeUndefined();
     expect(endForm({ ...spanEnd(), extra: 1 })).toBeUndefined();
     const reordered = spanEnd();
     delete reordered.kind;
@@ -82,12 +87,12 @@ describe('span forms', () => {
     const optionalString = fc.option(fc.string({ maxLength: 20 }), { nil: undefined });
     const attrValue = fc.oneof(fc.string(), fc.double({ noNaN: true }).filter((x) => !Object.is(x, -0)), fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 3 }));
     const data = fc.record({
-      kind: fc.integer({ min: 0, max: 4 }),
+      kind: fc.integer({ min: 0, max: 15 }),
       parentSpanId: optionalString,
       attributes: fc.dictionary(fc.string({ maxLength: 12 }), attrValue, { maxKeys: 6 }),
       status: fc.record({ code: fc.integer({ min: 0, max: 2 }), message: optionalString }),
       events: fc.option(fc.array(fc.record({ name: fc.string(), tUs: fc.maxSafeNat() }), { maxLength: 2 }), { nil: undefined }),
-      links: fc.constant(undefined),
+      links: fc.option(fc.array(fc.record({ traceId: fc.string({ maxLength: 4 }), spanId: fc.string({ maxLength: 4 }) }), { maxLength: 2 }), { nil: undefined }),
       scope: optionalString,
       startUs: fc.integer({ min: 0, max: 2 ** 52 }),
       durationUs: fc.nat(),
