@@ -56,7 +56,8 @@ export function writePatch(out: unknown[], data: unknown, eventName: string): bo
   if (typeof data !== 'object' || data === null || Object.getPrototypeOf(data) !== Object.prototype) return false;
   const d = data as Record<string, unknown>;
   const op = opCode(d.op);
-  if (op < 0 || d.name !== eventName || !Array.isArray(d.path)) return false;
+  // The reader rebuilds `name` from the event's name, which is stored as a string.
+  if (op < 0 || typeof eventName !== 'string' || d.name !== eventName || !Array.isArray(d.path)) return false;
   let at = 0;
   let order = 0;
   for (const k in d) {

@@ -18,6 +18,7 @@ export class Workspace {
   readonly form: Int8Array;
   private readonly u8: Uint8Array;
   private readonly u16: Uint16Array;
+  private readonly u32: Uint32Array;
   private readonly i8: Int8Array[];
   private readonly i16: Int16Array[];
 
@@ -27,15 +28,18 @@ export class Workspace {
     this.form = new Int8Array(size);
     this.u8 = new Uint8Array(size);
     this.u16 = new Uint16Array(size);
+    this.u32 = new Uint32Array(size);
     this.i8 = [0, 1, 2, 3].map(() => new Int8Array(size));
     this.i16 = [0, 1, 2, 3].map(() => new Int16Array(size));
   }
 
   /** The first `n` gaps in the narrowest unsigned width that holds `max`. */
-  gaps(n: number, max: number): Uint8Array | Uint16Array | Float64Array {
+  gaps(n: number, max: number): Uint8Array | Uint16Array | Uint32Array | Float64Array {
     const gaps = this.gap.subarray(0, n);
     if (max <= 0xff) return narrowInto(this.u8, gaps);
     if (max <= 0xffff) return narrowInto(this.u16, gaps);
+    // Over an hour between two events needs doubles.
+    if (max <= 0xffffffff) return narrowInto(this.u32, gaps);
     return gaps;
   }
 
@@ -48,7 +52,7 @@ export class Workspace {
   }
 }
 
-function narrowInto<T extends Uint8Array | Uint16Array | Int8Array | Int16Array>(into: T, from: Float64Array | Int32Array): T {
+function narrowInto<T extends Uint8Array | Uint16Array | Uint32Array | Int8Array | Int16Array>(into: T, from: Float64Array | Int32Array): T {
   into.set(from);
   return into.subarray(0, from.length) as T;
 }

@@ -32,9 +32,12 @@ export function packIds(strings: string[]): { table: IdTable; bytes: Buffer | un
 /** The bytes of `strings` at `at` read as hex, or undefined when they would not read back identical. */
 function hexBytes(strings: string[], at: number[]): Buffer | undefined {
   const hex = at.map((i) => strings[i]).join('');
-  // Upper case decodes but would come back lower. (One lowercasing pass costs
-  // ~1/6 of encoding the bytes back to hex to compare.)
-  if (hex.toLowerCase() !== hex) return undefined;
+  // Node's hex decoder reads only the low byte of each character ('š' as
+  // 'a'): anything beyond ASCII must be refused first (UTF-8 length equals
+  // the character count only for ASCII). Upper case decodes but would come
+  // back lower. These two native passes cost ~1/5 of encoding the bytes
+  // back to hex to compare.
+  if (Buffer.byteLength(hex, 'utf8') !== hex.length || hex.toLowerCase() !== hex) return undefined;
   const bytes = Buffer.from(hex, 'hex');
   // Decoding stops at the first pair that is not hex, so anything else comes out short.
   return bytes.length * 2 === hex.length ? bytes : undefined;

@@ -13,6 +13,14 @@ import { positiveInt, type EventLogOptions, type EventLogStats, type OverflowPol
 
 export type { EventLogOptions, EventLogStats, OverflowPolicy } from './options.js';
 
+/**
+ * A block is being packed somewhere in this thread. msgpackr keeps its
+ * buffer in module state shared by every packer, so packing anything while a
+ * block is packed (an append made by a getter in the event data sealing a
+ * block of this or another log, a synchronous spill) corrupts that block.
+ */
+let packing = false;
+
 interface Sealed {
   info: BlockInfo;
   packed: PackedBlock;
@@ -51,8 +59,6 @@ export class EventLog {
   private writing: Promise<void> | undefined;
   private droppedUnreported = 0;
   private closing = false;
-  /** A block is being packed (see seal). */
-  private encoding = false;
   /** Waiters woken after every batch the writer finishes (and when it stops). */
   private progress: (() => void)[] = [];
   private closed = false;
@@ -137,6 +143,9 @@ export class EventLog {
   /** Resolves once everything appended before the call is in LevelDB (or counted lost). */
   async flush(): Promise<void> {
     const target = this.counters.appended;
+    // Called by a getter while a block is packed: that block is in no queue
+    // yet; it is sealed before any continuation runs.
+    if (packing) await null;
     this.seal();
     this.startWriter();
     // Wait for these events only, batch by batch: under sustained load the writer never idles.
@@ -152,6 +161,10 @@ export class EventLog {
    */
   flushSync(status: SessionStatus = 'running'): void {
     if (!this.store.dir) return;
+    if (packing) {
+      this.report(new HindsightError(ErrorCodes.WRITE_FAILED, 'flushSync() called while a block is being encoded (from a getter in event data): skipped'));
+      return;
+    }
     try {
       this.seal();
       const pendingBlocks = [...this.inflight, ...this.sealed];
@@ -203,6 +216,9 @@ export class EventLog {
   /** Overflow: with 'wait', write the backlog synchronously so the event fits. */
   private makeRoom(): boolean {
     if (this.overflow !== 'wait') return false;
+    // A getter appending while a block is packed cannot spill (see `packing`):
+    // its events are kept, over the cap, until the packing ends.
+    if (packing) return true;
     this.flushSync();
     return this.pendingCount() < this.maxPending;
   }
@@ -217,18 +233,21 @@ export class EventLog {
   }
 
   private seal(): void {
+    // Appends made by a getter while a block is packed wait in `current`: this
+    // log's loop below takes them, another log's flush timer does.
+    if (packing) {
+      if (this.timer === undefined && this.current.length > 0) this.armTimer();
+      return;
+    }
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    // A getter read while packing can append, and fill a block: packing is
-    // not reentrant, so that block waits in `current` for the loop below.
-    if (this.encoding) return;
-    this.encoding = true;
+    packing = true;
     try {
       while (this.current.length > 0) this.encodeCurrent();
     } finally {
-      this.encoding = false;
+      packing = false;
     }
     this.startWriter();
   }

@@ -23,11 +23,11 @@ function roundTrip(timed: Timed[], tamper?: (info: ReturnType<typeof blockInfo>)
 }
 
 describe('block codec', () => {
-  it('round-trips event times over every gap width (one byte, two, four, and beyond 2^31 µs)', () => {
-    const gaps = [0, 0, 3, 255, 256, 65_535, 65_536, 2 ** 31, 5];
+  it('round-trips event times over every gap width (one byte, two, four, and beyond 2^32 µs)', () => {
+    const gaps = [0, 0, 3, 255, 256, 65_535, 65_536, 2 ** 31, 2 ** 32 + 7, 5];
     let t = T0;
     const events: Timed[] = gaps.map((g, i) => ({ t: (t += g), kind: 'custom', name: `e${i}` }));
-    for (const width of [2, 4, 7, gaps.length]) {
+    for (const width of [2, 4, 7, 9, gaps.length]) {
       const part = events.slice(0, width);
       expect(roundTrip(part).map((e) => e.t)).toEqual(part.map((e) => e.t));
     }
@@ -75,13 +75,16 @@ describe('block codec', () => {
     const events = [
       { t: T0, kind: 'custom', name: 42, traceId: null, spanId: 'a' },
       { t: T0 + 1, kind: 'custom', name: '42', traceId: null, spanId: 7 },
+      { t: T0 + 2, kind: 'state.patch', name: 42, data: { name: 42, op: 'add', path: [], value: 1 } },
     ] as unknown as Timed[];
-    const back = roundTrip(events).map((e) => [e.name, e.traceId, e.spanId]);
-    // Stored as strings (a null id as absent), as EventLog.append documents.
-    expect(back).toEqual([
+    const back = roundTrip(events);
+    // Stored as strings (a null id as absent), as EventLog.append documents; data stays exactly as given.
+    expect(back.map((e) => [e.name, e.traceId, e.spanId])).toEqual([
       ['42', undefined, 'a'],
       ['42', undefined, '7'],
+      ['42', undefined, undefined],
     ]);
+    expect(back[2].data).toEqual({ name: 42, op: 'add', path: [], value: 1 });
   });
 
   it('refuses a block whose header times disagree with its events', () => {

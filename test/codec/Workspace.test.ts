@@ -11,7 +11,11 @@ describe('encoding workspace', () => {
     expect([...small]).toEqual([0, 3, 255]);
     expect(ws.gaps(4, 256)).toBeInstanceOf(Uint16Array);
     ws.gap[1] = 2 ** 31;
+    expect(ws.gaps(2, 2 ** 31)).toBeInstanceOf(Uint32Array);
     expect([...ws.gaps(2, 2 ** 31)]).toEqual([0, 2 ** 31]);
+    ws.gap[1] = 2 ** 32;
+    expect(ws.gaps(2, 2 ** 32)).toBeInstanceOf(Float64Array);
+    expect([...ws.gaps(2, 2 ** 32)]).toEqual([0, 2 ** 32]);
     expect(ws.indexes(0, 4, 127)).toBeInstanceOf(Int8Array);
     expect([...ws.indexes(0, 4, 128)]).toEqual([0, 1, -1, 2]);
     expect(ws.indexes(0, 4, 128)).toBeInstanceOf(Int16Array);

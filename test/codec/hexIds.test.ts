@@ -16,7 +16,7 @@ describe('hex ids in a block string table', () => {
   it('round-trips any mix of ids and near misses (seeded)', () => {
     // An id with one digit swapped for something that is not a lowercase hex digit.
     const nearMiss = fc
-      .tuple(fc.oneof(hex(16), hex(32)), fc.nat(31), fc.constantFrom('g', 'G', 'A', 'F', '-', ' ', 'é', '\u0100', '\ud83d', 'x0'))
+      .tuple(fc.oneof(hex(16), hex(32)), fc.nat(31), fc.constantFrom('g', 'G', 'A', 'F', '-', ' ', 'é', '\u0100', '\ud83d', 'x0', 'š', 'ı', 'ａ', '\u0330', '\u0161', '\u0166'))
       .map(([id, at, c]) => id.slice(0, at % id.length) + c + id.slice((at % id.length) + 1));
     const entry = fc.oneof(hex(16), hex(32), nearMiss, fc.string({ maxLength: 33 }), fc.string({ minLength: 16, maxLength: 16 }), fc.string({ minLength: 32, maxLength: 32 }));
     fc.assert(
@@ -26,6 +26,14 @@ describe('hex ids in a block string table', () => {
       }),
       { seed: 2024, numRuns: 300 },
     );
+  });
+
+  it('leaves strings whose characters only look like hex digits to the decoder (low byte a hex digit) as they are', () => {
+    // U+0161 'š', U+0131 'ı', U+FF41 'ａ', U+0330: Node's hex decoder reads their low byte as a, 1, A, 0.
+    const strings = ['0af7651916cd43dd8448eb211c80319c', ...['\u0161', '\u0131', '\uff41', '\u0330'].map((c) => `00f067aa0ba902b${c}`)];
+    const { table, bytes } = packIds(strings);
+    expect(table.slice(1)).toEqual(strings.slice(1));
+    expect(unpackIds(table, bytes)).toEqual(strings);
   });
 
   it('refuses tables and bytes that disagree', () => {

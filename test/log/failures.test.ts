@@ -74,6 +74,83 @@ describe('EventLog failure paths', () => {
     expect(log.stats().lost + log.stats().dropped).toBe(0);
   });
 
+  it('a getter appending to another log while a block is packed leaves both logs intact', async () => {
+    const store = await openStore({ memory: true });
+    const a = await EventLog.create(store, { blockEvents: 3 });
+    const b = await EventLog.create(store, { blockEvents: 2 });
+    const into = (log: EventLog, label: string) => ({
+      get n() {
+        for (let i = 0; i < 3; i++) log.append({ kind: 'custom', name: `${label}.inner`, data: { i } });
+        return label;
+      },
+    });
+    for (let j = 0; j < 4; j++) {
+      a.append({ kind: 'custom', name: `a${j}`, data: into(b, `a${j}`) });
+      b.append({ kind: 'custom', name: `b${j}`, data: into(a, `b${j}`) });
+    }
+    await a.close();
+    await b.close();
+    for (const [log, own] of [
+      [a, 'a'],
+      [b, 'b'],
+    ] as const) {
+      const events = await readAll(store, log.sessionId);
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+      expect(events.filter((e) => !e.name.endsWith('.inner')).map((e) => e.data)).toEqual([0, 1, 2, 3].map((j) => ({ n: `${own}${j}` })));
+      expect(events.filter((e) => e.name.endsWith('.inner'))).toHaveLength(12);
+    }
+  });
+
+  it("overflow 'wait' keeps (over the cap) what a getter appends while a block is packed, and spills nothing then", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hindsight-wait-'));
+    try {
+      const store = await openStore({ dir });
+      const log = await EventLog.create(store, { blockEvents: 2, maxPendingEvents: 4, overflow: 'wait' });
+      for (let j = 0; j < 4; j++) {
+        log.append({
+          kind: 'custom',
+          name: `a${j}`,
+          data: {
+            get n() {
+              for (let i = 0; i < 3; i++) log.append({ kind: 'custom', name: 'inner', data: { i } });
+              return j;
+            },
+          },
+        });
+      }
+      await log.close();
+      const events = await readAll(store, log.sessionId);
+      expect(log.stats().dropped).toBe(0);
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+      expect(events.filter((e) => e.name !== 'inner').map((e) => e.data)).toEqual([0, 1, 2, 3].map((n) => ({ n })));
+      expect(events).toHaveLength(16);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('flush() called by a getter while a block is packed waits for that block', async () => {
+    const store = await openStore({ memory: true });
+    const log = await EventLog.create(store, { blockEvents: 2 });
+    let flushed: Promise<void> | undefined;
+    log.append({
+      kind: 'custom',
+      name: 'a',
+      data: {
+        get n() {
+          flushed ??= log.flush();
+          return 1;
+        },
+      },
+    });
+    log.append({ kind: 'custom', name: 'b', data: 2 });
+    await flushed;
+    expect(log.stats().written).toBe(2);
+    expect((await readAll(store, log.sessionId)).map((e) => e.data)).toEqual([{ n: 1 }, 2]);
+    await log.close();
+  });
+
   it('frames spilled while the spill is being folded are kept', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hindsight-test-'));
     try {
