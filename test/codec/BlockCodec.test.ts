@@ -117,4 +117,16 @@ describe('block codec', () => {
       if (i > 0) expect(ts[i]).toBeGreaterThanOrEqual(ts[i - 1]);
     }
   });
+
+  it('stores whole µs when a custom clock starts on a fraction and the first event comes in the same µs', async () => {
+    let now = 1_000_000.5;
+    const store = await openStore({ memory: true });
+    const log = await EventLog.create(store, { clock: { nowUs: () => now } });
+    log.append({ kind: 'custom', name: 'a' });
+    now += 3;
+    log.append({ kind: 'custom', name: 'b' });
+    await log.close();
+    expect((await readEvents(store, log.sessionId)).map((e) => e.t)).toEqual([1_000_000, 1_000_003]);
+    await store.close();
+  });
 });

@@ -34,6 +34,21 @@ describe('durability on disk', () => {
     await store.close();
   });
 
+  it('process.exit() from a getter while a block is packed still writes every other pending event', async () => {
+    const d = dir();
+    const r = spawnSync(process.execPath, [WRITER, d, 'exit-in-getter', '3000'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const store = await openStore({ dir: d });
+    const sessions = await listSessions(store.db);
+    const other = sessions.find((s) => s.name === 'child-other')!;
+    const events = await readEvents(store, other.id);
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+    expect(other.status).toBe('ended');
+    // The block that was being packed when the program left is the only loss.
+    expect(sessions.find((s) => s.name === 'child-exit-in-getter')!.status).toBe('ended');
+    await store.close();
+  });
+
   it('loses at most the last flush window on SIGKILL and marks the session crashed', async () => {
     const d = dir();
     const r = spawnSync(process.execPath, [WRITER, d, 'sigkill', '3000'], { encoding: 'utf8' });

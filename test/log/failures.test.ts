@@ -151,6 +151,34 @@ describe('EventLog failure paths', () => {
     await log.close();
   });
 
+  it('onError after a block failed to encode runs outside packing: a synchronous flush from it works, once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hindsight-onerror-'));
+    try {
+      const store = await openStore({ dir });
+      const other = await EventLog.create(store, { name: 'other' });
+      let calls = 0;
+      const log = await EventLog.create(store, {
+        blockEvents: 2,
+        onError: () => {
+          calls++;
+          other.flushSync();
+          log.flushSync('crashed');
+        },
+      });
+      for (let i = 0; i < 5; i++) other.append({ kind: 'custom', name: 'tick', data: { i } });
+      // Frozen with unpackable data: not even the uncopyable marker can replace it, so the block is lost.
+      log.append(Object.freeze({ kind: 'custom', name: 'bad', data: Symbol('x') }));
+      log.append({ kind: 'custom', name: 'next' });
+      expect(calls).toBe(1);
+      expect(other.stats().written).toBe(5);
+      expect(log.stats().lost).toBe(2);
+      await other.close();
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('frames spilled while the spill is being folded are kept', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hindsight-test-'));
     try {
