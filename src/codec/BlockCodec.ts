@@ -66,7 +66,7 @@ export interface BlockInfo {
  * PatchTuple), span starts and span ends (forms 2 and 3, see SpanTuple).
  */
 type IntColumn = ArrayLike<number>;
-type WireBlock = [strings: IdTable, gap: IntColumn, kind: IntColumn, name: IntColumn, trace: IntColumn, span: IntColumn, data: unknown[], form: IntColumn, ids: Buffer | undefined];
+type WireBlock = [strings: IdTable, gap: IntColumn, kind: IntColumn, name: IntColumn, trace: IntColumn, span: IntColumn, data: unknown[], form: IntColumn, ids: Buffer | undefined, ints: IntColumn];
 
 const FORM_RECORD = 0;
 const FORM_PATCH = 1;
@@ -103,13 +103,13 @@ function toWire({ events, times }: PendingBlock, ws: Workspace): WireBlock {
     let f = FORM_RECORD;
     switch (e.kind) {
       case 'state.patch':
-        if (writePatch(data, e.data, e.name)) f = FORM_PATCH;
+        if (writePatch(data, e.data, e.name, ws)) f = FORM_PATCH;
         break;
       case 'span.start':
-        if (writeSpanStart(data, e.data, table)) f = FORM_SPAN_START;
+        if (writeSpanStart(e.data, ws)) f = FORM_SPAN_START;
         break;
       case 'span.end':
-        if (writeSpanEnd(data, e.data, table, firstT)) f = FORM_SPAN_END;
+        if (writeSpanEnd(data, e.data, ws, firstT)) f = FORM_SPAN_END;
         break;
     }
     if (f === FORM_RECORD) data.push(e.data);
@@ -117,7 +117,7 @@ function toWire({ events, times }: PendingBlock, ws: Workspace): WireBlock {
   }
   const count = table.strings.length;
   const ids = packIds(table.strings);
-  return [ids.table, ws.gaps(n, maxGap), ws.indexes(0, n, count), ws.indexes(1, n, count), ws.indexes(2, n, count), ws.indexes(3, n, count), data, form.subarray(0, n), ids.bytes];
+  return [ids.table, ws.gaps(n, maxGap), ws.indexes(0, n, count), ws.indexes(1, n, count), ws.indexes(2, n, count), ws.indexes(3, n, count), data, form.subarray(0, n), ids.bytes, ws.intColumn()];
 }
 
 function header(info: BlockInfo, rawLength: number, structures: number): Buffer {
@@ -229,7 +229,7 @@ export function decodeBlock(unpackr: Unpackr, sessionId: string, keySeq: number,
   } catch (err) {
     throw corruptBlockError(sessionId, keySeq, b, `undecodable: ${(err as Error).message}`);
   }
-  if (!Array.isArray(wire) || wire.length !== 9 || wire[1]?.length !== info.count) throw corruptBlockError(sessionId, keySeq, b, 'event count mismatch');
+  if (!Array.isArray(wire) || wire.length !== 10 || wire[1]?.length !== info.count) throw corruptBlockError(sessionId, keySeq, b, 'event count mismatch');
   try {
     return eventsOf(wire, info);
   } catch (err) {
@@ -238,12 +238,13 @@ export function decodeBlock(unpackr: Unpackr, sessionId: string, keySeq: number,
 }
 
 function eventsOf(wire: WireBlock, info: BlockInfo): HindsightEvent[] {
-  const [table, gap, kind, name, trace, span, data, form, ids] = wire;
+  const [table, gap, kind, name, trace, span, data, form, ids, intColumn] = wire;
   const strings = unpackIds(table, ids);
   // The checksum rules out damage; these rule out an encoder that wrote something else.
   for (const column of [kind, name, trace, span, form]) if (column?.length !== info.count) throw new Error('column lengths disagree');
-  if (!Array.isArray(data)) throw new Error('malformed columns');
+  if (!Array.isArray(data) || !(intColumn instanceof Int32Array || intColumn instanceof Float64Array)) throw new Error('malformed columns');
   const c = new ColumnCursor(data);
+  const ints = new ColumnCursor(intColumn);
   const out = new Array<HindsightEvent>(info.count);
   let t = info.firstT;
   for (let i = 0; i < info.count; i++) {
@@ -251,13 +252,13 @@ function eventsOf(wire: WireBlock, info: BlockInfo): HindsightEvent[] {
     const e: HindsightEvent = { seq: info.firstSeq + i, t, kind: strings[kind[i]], name: strings[name[i]] };
     switch (form[i]) {
       case FORM_PATCH:
-        e.data = readPatch(c, e.name);
+        e.data = readPatch(c, ints, e.name);
         break;
       case FORM_SPAN_START:
-        e.data = readSpanStart(c, strings);
+        e.data = readSpanStart(ints, strings);
         break;
       case FORM_SPAN_END:
-        e.data = readSpanEnd(c, strings, info.firstT);
+        e.data = readSpanEnd(c, ints, strings, info.firstT);
         break;
       case FORM_RECORD: {
         const d = c.next();
@@ -272,7 +273,7 @@ function eventsOf(wire: WireBlock, info: BlockInfo): HindsightEvent[] {
     if (span[i] >= 0) e.spanId = strings[span[i]];
     out[i] = e;
   }
-  if (!c.done) throw new Error('data column longer than its events');
+  if (!c.done || !ints.done) throw new Error('data or integer column longer than its events');
   if (t !== info.lastT) throw new Error('event times disagree with the header');
   return out;
 }

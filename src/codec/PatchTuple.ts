@@ -8,6 +8,7 @@
  * that is not exactly a patch of that shape stays a record.
  */
 import type { ColumnCursor } from './columns.js';
+import type { Workspace } from './Workspace.js';
 
 const OPS = ['add', 'replace', 'remove', 'splice', 'clear'] as const;
 const FIELDS = ['value', 'prev', 'index', 'key'] as const;
@@ -47,12 +48,13 @@ function fieldId(key: string): number {
 
 /**
  * Appends the flat form of a patch whose event name is `eventName` to `out`:
- * a head (the op, and above it an order code: how many optional fields,
- * then their ids in the order the object holds them, 2 bits each: key order
- * is part of what comes back), the path, then those fields' values. False (nothing written) when it is not a
+ * a head in the integer column (the op, and above it an order code: how
+ * many optional fields, then their ids in the order the object holds them,
+ * 2 bits each: key order is part of what comes back), then the path and
+ * those fields' values. False (nothing written) when it is not a
  * patch `{ name, op, path, ...some of value, prev, index, key }`.
  */
-export function writePatch(out: unknown[], data: unknown, eventName: string): boolean {
+export function writePatch(out: unknown[], data: unknown, eventName: string, ws: Workspace): boolean {
   if (typeof data !== 'object' || data === null || Object.getPrototypeOf(data) !== Object.prototype) return false;
   const d = data as Record<string, unknown>;
   const op = opCode(d.op);
@@ -72,14 +74,15 @@ export function writePatch(out: unknown[], data: unknown, eventName: string): bo
   }
   const count = at - 3;
   // One head slot: the op in the low 3 bits, the order code above.
-  out.push(op | ((order | count) << 3), d.path);
+  ws.int(op | ((order | count) << 3));
+  out.push(d.path);
   for (const k in d) if (k !== 'name' && k !== 'op' && k !== 'path') out.push(d[k]);
   return true;
 }
 
 /** The patch object back from its flat form at the cursor (which moves past it). */
-export function readPatch(c: ColumnCursor, eventName: string): Record<string, unknown> {
-  const head = c.next() as number;
+export function readPatch(c: ColumnCursor, ints: ColumnCursor, eventName: string): Record<string, unknown> {
+  const head = ints.next() as number;
   const op = Number.isInteger(head) && head >= 0 ? OPS[head & 7] : undefined;
   if (op === undefined) throw new Error('unknown patch op');
   const out: Record<string, unknown> = { name: eventName, op, path: c.next() };

@@ -4,19 +4,20 @@
  * them per span and records are the costly part of packing (a
  * key-transition walk per field):
  *
- * - `span.start` data `{ parentSpanId }` becomes one integer: the parent id's
- *   index in the block's string table (-1: no parent).
+ * - `span.start` data `{ parentSpanId }` becomes one integer slot: the parent
+ *   id's index in the block's string table (-1: no parent).
  * - `span.end` data (the RecordingSpanProcessor's shape, SPAN_END_KEYS in
- *   that order) becomes a head (the span kind, and which of events, links
- *   and dropped are present), the parent and scope interned, attributes,
- *   status, startUs relative to the block's first event, the duration, then
- *   only the optional fields that are present (usually none).
+ *   that order) becomes five integer slots (a head: the span kind, and which
+ *   of events, links and dropped are present; the parent and scope interned;
+ *   startUs relative to the block's first event; the duration), and in the
+ *   data column attributes, status, then only the optional fields that are
+ *   present (usually none).
  *
  * Anything that is not exactly one of these shapes stays a record, so what a
  * reader gets back is always what was appended.
  */
 import type { ColumnCursor } from './columns.js';
-import type { StringTable } from './StringTable.js';
+import type { Workspace } from './Workspace.js';
 
 /** The fields of a span.end event's data, in the order the span processor writes them. */
 export const SPAN_END_KEYS = ['kind', 'parentSpanId', 'attributes', 'status', 'events', 'links', 'scope', 'startUs', 'durationUs', 'dropped'] as const;
@@ -28,13 +29,13 @@ function isPlain(data: unknown): data is Record<string, unknown> {
 const isOptionalString = (v: unknown): v is string | undefined => v === undefined || typeof v === 'string';
 
 /** Appends the form of span.start data to `out`; false (nothing written) when it is not exactly `{ parentSpanId }`. */
-export function writeSpanStart(out: unknown[], data: unknown, table: StringTable): boolean {
+export function writeSpanStart(data: unknown, ws: Workspace): boolean {
   if (!isPlain(data)) return false;
   let keys = 0;
   for (const k in data) if (k !== 'parentSpanId' || ++keys > 1) return false;
   const parent = data.parentSpanId;
   if (keys !== 1 || !isOptionalString(parent)) return false;
-  out.push(table.intern(parent));
+  ws.int(ws.table.intern(parent));
   return true;
 }
 
@@ -43,8 +44,8 @@ function stringAt(strings: readonly string[], i: unknown): string | undefined {
   return (i as number) < 0 ? undefined : strings[i as number];
 }
 
-export function readSpanStart(c: ColumnCursor, strings: readonly string[]): Record<string, unknown> {
-  return { parentSpanId: stringAt(strings, c.next()) };
+export function readSpanStart(ints: ColumnCursor, strings: readonly string[]): Record<string, unknown> {
+  return { parentSpanId: stringAt(strings, ints.next()) };
 }
 
 /** Which of the fields that are usually undefined a span.end carries (bits of its head slot, above the kind). */
@@ -53,7 +54,7 @@ const HAS_LINKS = 2;
 const HAS_DROPPED = 4;
 
 /** Appends the form of span.end data to `out`; false (nothing written) when its keys or field types differ. */
-export function writeSpanEnd(out: unknown[], data: unknown, table: StringTable, firstT: number): boolean {
+export function writeSpanEnd(out: unknown[], data: unknown, ws: Workspace, firstT: number): boolean {
   if (!isPlain(data)) return false;
   let i = 0;
   for (const k in data) if (k !== SPAN_END_KEYS[i++]) return false;
@@ -63,23 +64,28 @@ export function writeSpanEnd(out: unknown[], data: unknown, table: StringTable, 
   if (!Number.isInteger(kind) || (kind as number) < 0 || (kind as number) > 15 || !isOptionalString(parentSpanId) || !isOptionalString(scope)) return false;
   if (!Number.isSafeInteger(startUs) || !Number.isSafeInteger(durationUs)) return false;
   const present = (events !== undefined ? HAS_EVENTS : 0) | (links !== undefined ? HAS_LINKS : 0) | (dropped !== undefined ? HAS_DROPPED : 0);
-  out.push((kind as number) | (present << 4), table.intern(parentSpanId), data.attributes, data.status, table.intern(scope), (startUs as number) - firstT, durationUs);
+  ws.int((kind as number) | (present << 4));
+  ws.int(ws.table.intern(parentSpanId));
+  ws.int(ws.table.intern(scope));
+  ws.int((startUs as number) - firstT);
+  ws.int(durationUs as number);
+  out.push(data.attributes, data.status);
   if (present & HAS_EVENTS) out.push(events);
   if (present & HAS_LINKS) out.push(links);
   if (present & HAS_DROPPED) out.push(dropped);
   return true;
 }
 
-export function readSpanEnd(c: ColumnCursor, strings: readonly string[], firstT: number): Record<string, unknown> {
-  const head = c.next() as number;
+export function readSpanEnd(c: ColumnCursor, ints: ColumnCursor, strings: readonly string[], firstT: number): Record<string, unknown> {
+  const head = ints.next() as number;
   if (!Number.isInteger(head) || head < 0 || head >> 4 > 7) throw new Error('bad span.end head');
   const present = head >> 4;
-  const parentSpanId = stringAt(strings, c.next());
+  const parentSpanId = stringAt(strings, ints.next());
+  const scope = stringAt(strings, ints.next());
+  const startUs = (ints.next() as number) + firstT;
+  const durationUs = ints.next();
   const attributes = c.next();
   const status = c.next();
-  const scope = stringAt(strings, c.next());
-  const startUs = (c.next() as number) + firstT;
-  const durationUs = c.next();
   return {
     kind: head & 15,
     parentSpanId,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ColumnCursor } from '../../src/codec/columns.js';
 import { readPatch, writePatch } from '../../src/codec/PatchTuple.js';
+import { Workspace } from '../../src/codec/Workspace.js';
 import { EventLog } from '../../src/log/EventLog.js';
 import { openStore } from '../../src/store/Store.js';
 import { readEvents } from '../fixtures/stores.js';
@@ -19,25 +20,29 @@ const patches = [
 describe('patch forms', () => {
   it('round-trip every op with exactly the fields present, back to back in one column', () => {
     const column: unknown[] = [];
-    for (const p of patches) expect(writePatch(column, p, 'c')).toBe(true);
+    const ws = new Workspace(16);
+    for (const p of patches) expect(writePatch(column, p, 'c', ws)).toBe(true);
     const c = new ColumnCursor(column);
+    const ints = new ColumnCursor(ws.intColumn());
     for (const p of patches) {
-      const back = readPatch(c, 'c');
+      const back = readPatch(c, ints, 'c');
       expect(back).toStrictEqual(p);
       expect(Object.keys(back)).toEqual(Object.keys(p));
     }
-    expect(c.done).toBe(true);
+    expect(c.done && ints.done).toBe(true);
   });
 
   it('leave anything that is not exactly a patch of the event name as it is, writing nothing', () => {
     const column: unknown[] = [];
-    expect(writePatch(column, { ...patches[1], extra: true }, 'c')).toBe(false);
-    expect(writePatch(column, patches[1], 'other')).toBe(false);
-    expect(writePatch(column, [1, 2], 'c')).toBe(false);
-    expect(writePatch(column, { name: 'c', op: 'move', path: [] }, 'c')).toBe(false);
-    expect(writePatch(column, { op: 'add', name: 'c', path: ['a'], value: 1 }, 'c')).toBe(false);
-    expect(writePatch(column, { name: 'c', op: 'add', path: ['a'], toString: 1 }, 'c')).toBe(false);
+    const ws = new Workspace(16);
+    expect(writePatch(column, { ...patches[1], extra: true }, 'c', ws)).toBe(false);
+    expect(writePatch(column, patches[1], 'other', ws)).toBe(false);
+    expect(writePatch(column, [1, 2], 'c', ws)).toBe(false);
+    expect(writePatch(column, { name: 'c', op: 'move', path: [] }, 'c', ws)).toBe(false);
+    expect(writePatch(column, { op: 'add', name: 'c', path: ['a'], value: 1 }, 'c', ws)).toBe(false);
+    expect(writePatch(column, { name: 'c', op: 'add', path: ['a'], toString: 1 }, 'c', ws)).toBe(false);
     expect(column).toEqual([]);
+    expect(ws.intColumn()).toHaveLength(0);
   });
 
   it('store state.patch events of any data unchanged through the log, key order included', async () => {

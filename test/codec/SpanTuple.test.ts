@@ -1,19 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { writeSpanEnd, writeSpanStart } from '../../src/codec/SpanTuple.js';
-import { StringTable } from '../../src/codec/StringTable.js';
+import { Workspace } from '../../src/codec/Workspace.js';
 import { EventLog } from '../../src/log/EventLog.js';
 import { openStore } from '../../src/store/Store.js';
 import { deepEqualExact } from '../fixtures/deepEqualExact.js';
 import { readEvents } from '../fixtures/stores.js';
 
+/** A form's integer slots, then its data slots; undefined (and nothing written anywhere) when the form does not apply. */
 const startForm = (data: unknown): unknown[] | undefined => {
-  const out: unknown[] = [];
-  return writeSpanStart(out, data, new StringTable()) ? out : (expect(out).toEqual([]), undefined);
+  const ws = new Workspace(16);
+  return writeSpanStart(data, ws) ? [...ws.intColumn()] : (expect(ws.intColumn()).toHaveLength(0), undefined);
 };
 const endForm = (data: unknown): unknown[] | undefined => {
   const out: unknown[] = [];
-  return writeSpanEnd(out, data, new StringTable(), 0) ? out : (expect(out).toEqual([]), undefined);
+  const ws = new Workspace(16);
+  return writeSpanEnd(out, data, ws, 0) ? [...ws.intColumn(), ...out] : (expect([...ws.intColumn(), ...out]).toEqual([]), undefined);
 };
 
 function spanEnd(overrides: Record<string, unknown> = {}): Record<string, unknown> {

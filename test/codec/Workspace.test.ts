@@ -23,6 +23,22 @@ describe('encoding workspace', () => {
     giveWorkspace(ws);
   });
 
+  it('keeps form integers in 32 bits until one does not fit, and empties them for the next block', () => {
+    const ws = takeWorkspace(4);
+    for (const v of [0, -1, 2 ** 31 - 1, -(2 ** 31)]) ws.int(v);
+    expect(ws.intColumn()).toBeInstanceOf(Int32Array);
+    expect([...ws.intColumn()]).toEqual([0, -1, 2 ** 31 - 1, -(2 ** 31)]);
+    ws.int(-(2 ** 40));
+    expect(ws.intColumn()).toBeInstanceOf(Float64Array);
+    expect([...ws.intColumn()].at(-1)).toBe(-(2 ** 40));
+    giveWorkspace(ws);
+    const next = takeWorkspace(4);
+    expect(next.intColumn()).toHaveLength(0);
+    next.int(7);
+    expect(next.intColumn()).toBeInstanceOf(Int32Array);
+    giveWorkspace(next);
+  });
+
   it('hands a block encoded while another is its own workspace, and reuses one with an empty table', () => {
     const outer = takeWorkspace(10);
     outer.table.intern('a');

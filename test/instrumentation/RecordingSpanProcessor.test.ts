@@ -2,7 +2,7 @@ import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { tracing } from '@opentelemetry/sdk-node';
 import { describe, expect, it } from 'vitest';
 import { writeSpanEnd, writeSpanStart } from '../../src/codec/SpanTuple.js';
-import { StringTable } from '../../src/codec/StringTable.js';
+import { Workspace } from '../../src/codec/Workspace.js';
 import type { HindsightEvent } from '../../src/events.js';
 import { EventLog } from '../../src/log/EventLog.js';
 import { openStore } from '../../src/store/Store.js';
@@ -57,8 +57,8 @@ describe('RecordingSpanProcessor', () => {
     const span = provider.getTracer('unit').startSpan('s', { attributes: { a: 1 } });
     span.end();
     expect(appended.map((e) => e.kind)).toEqual(['span.start', 'span.end']);
-    expect(writeSpanStart([], appended[0].data, new StringTable())).toBe(true);
-    expect(writeSpanEnd([], appended[1].data, new StringTable(), 0)).toBe(true);
+    expect(writeSpanStart(appended[0].data, new Workspace(4))).toBe(true);
+    expect(writeSpanEnd([], appended[1].data, new Workspace(4), 0)).toBe(true);
   });
 
   it('never throws into the SDK: a failing log is counted and reported', () => {
