@@ -64,28 +64,44 @@ export function writeSpanEnd(out: unknown[], data: unknown, ws: Workspace, first
   if (!Number.isInteger(kind) || (kind as number) < 0 || (kind as number) > 15 || !isOptionalString(parentSpanId) || !isOptionalString(scope)) return false;
   if (!Number.isSafeInteger(startUs) || !Number.isSafeInteger(durationUs)) return false;
   const present = (events !== undefined ? HAS_EVENTS : 0) | (links !== undefined ? HAS_LINKS : 0) | (dropped !== undefined ? HAS_DROPPED : 0);
-  ws.int((kind as number) | (present << 4));
+  const code = statusCode(data.status);
+  ws.int((kind as number) | (present << 4) | ((code + 1) << 7));
   ws.int(ws.table.intern(parentSpanId));
   ws.int(ws.table.intern(scope));
   ws.int((startUs as number) - firstT);
   ws.int(durationUs as number);
-  out.push(data.attributes, data.status);
+  out.push(data.attributes);
+  if (code < 0) out.push(data.status);
   if (present & HAS_EVENTS) out.push(events);
   if (present & HAS_LINKS) out.push(links);
   if (present & HAS_DROPPED) out.push(dropped);
   return true;
 }
 
+/**
+ * A status that is exactly `{ code }` with an OpenTelemetry status code (0,
+ * 1, 2: almost every span's) travels as that code in the head; -1 for any
+ * other status, which goes into the data column as it is.
+ */
+function statusCode(status: unknown): number {
+  if (!isPlain(status)) return -1;
+  let keys = 0;
+  for (const k in status) if (k !== 'code' || ++keys > 1) return -1;
+  const code = status.code;
+  return code === 0 || code === 1 || code === 2 ? code : -1;
+}
+
 export function readSpanEnd(c: ColumnCursor, ints: ColumnCursor, strings: readonly string[], firstT: number): Record<string, unknown> {
   const head = ints.next() as number;
-  if (!Number.isInteger(head) || head < 0 || head >> 4 > 7) throw new Error('bad span.end head');
-  const present = head >> 4;
+  if (!Number.isInteger(head) || head < 0 || head >> 9 !== 0) throw new Error('bad span.end head');
+  const present = (head >> 4) & 7;
+  const code = (head >> 7) - 1;
   const parentSpanId = stringAt(strings, ints.next());
   const scope = stringAt(strings, ints.next());
   const startUs = (ints.next() as number) + firstT;
   const durationUs = ints.next();
   const attributes = c.next();
-  const status = c.next();
+  const status = code < 0 ? c.next() : { code };
   return {
     kind: head & 15,
     parentSpanId,

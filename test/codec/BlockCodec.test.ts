@@ -43,7 +43,7 @@ describe('block codec', () => {
             name: fc.string({ maxLength: 6 }),
             traceId: fc.option(fc.string({ minLength: 1, maxLength: 4 }), { nil: undefined }),
             spanId: fc.option(fc.string({ minLength: 1, maxLength: 4 }), { nil: undefined }),
-            data: fc.oneof(fc.constant(undefined), fc.integer(), fc.record({ parentSpanId: fc.option(fc.string(), { nil: undefined }) }), fc.record({ name: fc.constant('x'), op: fc.constant('add'), path: fc.array(fc.string(), { maxLength: 2 }), value: fc.integer() })),
+            data: fc.oneof(fc.constant(undefined), fc.integer(), fc.record({ parentSpanId: fc.option(fc.string(), { nil: undefined }) }), fc.record({ name: fc.constant('x'), op: fc.constant('add'), path: fc.array(fc.oneof(fc.string(), fc.nat(), fc.constantFrom('0af7651916cd43dd', '0af7651916cd43dd8448eb211c80319c', 'x')), { maxLength: 3 }), value: fc.integer() })),
           }),
           { minLength: 1, maxLength: 300 },
         ),

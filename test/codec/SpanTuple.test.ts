@@ -56,6 +56,10 @@ describe('span forms', () => {
     expect(endForm(spanEnd())).toHaveLength(8);
     expect(endForm(spanEnd({ events: undefined }))).toHaveLength(7);
     expect(endForm(spanEnd({ links: [], dropped: { attributes: 1 } }))).toHaveLength(10);
+    // A status of exactly { code } with a status code travels in the head.
+    expect(endForm(spanEnd({ status: { code: 1 } }))).toHaveLength(7);
+    expect(endForm(spanEnd({ status: { code: 3 } }))).toHaveLength(8);
+    expect(endForm(spanEnd({ status: { code: 1, message: undefined } }))).toHaveLength(8);
     expect(endForm(spanEnd({ kind: 16 }))).toBeUndefined();
     expect(endForm(spanEnd({ kind: -1 }))).toBeUndefined();
     expect(endForm({ ...spanEnd(), extra: 1 })).toBeUndefined();
@@ -92,7 +96,7 @@ describe('span forms', () => {
       kind: fc.integer({ min: 0, max: 15 }),
       parentSpanId: optionalString,
       attributes: fc.dictionary(fc.string({ maxLength: 12 }), attrValue, { maxKeys: 6 }),
-      status: fc.record({ code: fc.integer({ min: 0, max: 2 }), message: optionalString }),
+      status: fc.oneof(fc.record({ code: fc.integer({ min: -1, max: 3 }) }), fc.record({ code: fc.integer({ min: 0, max: 2 }), message: optionalString }), fc.constant(undefined)),
       events: fc.option(fc.array(fc.record({ name: fc.string(), tUs: fc.maxSafeNat() }), { maxLength: 2 }), { nil: undefined }),
       links: fc.option(fc.array(fc.record({ traceId: fc.string({ maxLength: 4 }), spanId: fc.string({ maxLength: 4 }) }), { maxLength: 2 }), { nil: undefined }),
       scope: optionalString,
