@@ -1,17 +1,18 @@
 /**
- * Span events travel in compact flat forms in the block's data column
- * instead of as msgpackr records, because a traced program writes two of
- * them per span and records are the costly part of packing (a
+ * Span events travel in compact flat forms in the block's integer and data
+ * columns instead of as msgpackr records, because a traced program writes
+ * two of them per span and records are the costly part of packing (a
  * key-transition walk per field):
  *
  * - `span.start` data `{ parentSpanId }` becomes one integer slot: the parent
  *   id's index in the block's string table (-1: no parent).
  * - `span.end` data (the RecordingSpanProcessor's shape, SPAN_END_KEYS in
- *   that order) becomes five integer slots (a head: the span kind, and which
- *   of events, links and dropped are present; the parent and scope interned;
- *   startUs relative to the block's first event; the duration), and in the
- *   data column attributes, status, then only the optional fields that are
- *   present (usually none).
+ *   that order) becomes five integer slots (a head: the span kind, which of
+ *   events, links and dropped are present, and the status code when the
+ *   status is exactly `{ code }`; the parent and scope interned; startUs
+ *   relative to the block's first event; the duration), and in the data
+ *   column the attributes, any other status, then only the optional fields
+ *   that are present (usually none).
  *
  * Anything that is not exactly one of these shapes stays a record, so what a
  * reader gets back is always what was appended.
