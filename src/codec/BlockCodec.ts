@@ -269,8 +269,8 @@ function eventsOf(wire: WireBlock, info: BlockInfo): HindsightEvent[] {
         throw new Error(`unknown data form ${form[i]}`);
     }
     if (e.kind === undefined || e.name === undefined) throw new Error('kind or name outside the string table');
-    if (trace[i] >= 0) e.traceId = strings[trace[i]];
-    if (span[i] >= 0) e.spanId = strings[span[i]];
+    if (trace[i] >= 0 && (e.traceId = strings[trace[i]]) === undefined) throw new Error('trace id outside the string table');
+    if (span[i] >= 0 && (e.spanId = strings[span[i]]) === undefined) throw new Error('span id outside the string table');
     out[i] = e;
   }
   if (!c.done || !ints.done) throw new Error('data or integer column longer than its events');

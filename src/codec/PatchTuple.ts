@@ -83,12 +83,17 @@ export function writePatch(out: unknown[], data: unknown, eventName: string, ws:
 /** The patch object back from its flat form at the cursor (which moves past it). */
 export function readPatch(c: ColumnCursor, ints: ColumnCursor, eventName: string): Record<string, unknown> {
   const head = ints.next() as number;
-  const op = Number.isInteger(head) && head >= 0 ? OPS[head & 7] : undefined;
+  // An op (3 bits), a field count (3 bits) and up to four 2-bit field ids.
+  const op = Number.isInteger(head) && head >= 0 && head < 2 ** 14 ? OPS[head & 7] : undefined;
   if (op === undefined) throw new Error('unknown patch op');
   const out: Record<string, unknown> = { name: eventName, op, path: c.next() };
   const order = head >> 3;
   const count = order & 7;
-  if (count > FIELDS.length) throw new Error('bad patch field count');
-  for (let i = 0; i < count; i++) out[FIELDS[(order >> (3 + 2 * i)) & 3]] = c.next();
+  if (count > FIELDS.length || order >> (3 + 2 * count) !== 0) throw new Error('bad patch field count');
+  for (let i = 0; i < count; i++) {
+    const field = FIELDS[(order >> (3 + 2 * i)) & 3];
+    if (field in out) throw new Error('patch field twice');
+    out[field] = c.next();
+  }
   return out;
 }

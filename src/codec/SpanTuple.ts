@@ -40,9 +40,19 @@ export function writeSpanStart(data: unknown, ws: Workspace): boolean {
   return true;
 }
 
-/** The interned string at index `i` (-1: absent). */
+/** The interned string at index `i` (-1: absent); anything else means the block lies. */
 function stringAt(strings: readonly string[], i: unknown): string | undefined {
-  return (i as number) < 0 ? undefined : strings[i as number];
+  if (i === -1) return undefined;
+  const s = strings[i as number];
+  if (s === undefined) throw new Error('string index outside the table');
+  return s;
+}
+
+/** A whole number from the integer column, where only the encoder's values may appear. */
+function intAt(ints: ColumnCursor, max: number): number {
+  const v = ints.next() as number;
+  if (!Number.isSafeInteger(v) || Math.abs(v) > max) throw new Error('bad integer slot');
+  return v;
 }
 
 export function readSpanStart(ints: ColumnCursor, strings: readonly string[]): Record<string, unknown> {
@@ -63,16 +73,17 @@ export function writeSpanEnd(out: unknown[], data: unknown, ws: Workspace, first
   const { kind, parentSpanId, scope, startUs, durationUs, events, links, dropped } = data;
   // SpanKind is 0..4; the head slot holds it with the presence bits above.
   if (!Number.isInteger(kind) || (kind as number) < 0 || (kind as number) > 15 || !isOptionalString(parentSpanId) || !isOptionalString(scope)) return false;
-  if (!Number.isSafeInteger(startUs) || !Number.isSafeInteger(durationUs)) return false;
+  if (!Number.isSafeInteger(durationUs) || !Number.isSafeInteger((startUs as number) - firstT)) return false;
   const present = (events !== undefined ? HAS_EVENTS : 0) | (links !== undefined ? HAS_LINKS : 0) | (dropped !== undefined ? HAS_DROPPED : 0);
-  const code = statusCode(data.status);
+  const status = data.status;
+  const code = statusCode(status);
   ws.int((kind as number) | (present << 4) | ((code + 1) << 7));
   ws.int(ws.table.intern(parentSpanId));
   ws.int(ws.table.intern(scope));
   ws.int((startUs as number) - firstT);
   ws.int(durationUs as number);
   out.push(data.attributes);
-  if (code < 0) out.push(data.status);
+  if (code < 0) out.push(status);
   if (present & HAS_EVENTS) out.push(events);
   if (present & HAS_LINKS) out.push(links);
   if (present & HAS_DROPPED) out.push(dropped);
@@ -88,19 +99,21 @@ function statusCode(status: unknown): number {
   if (!isPlain(status)) return -1;
   let keys = 0;
   for (const k in status) if (k !== 'code' || ++keys > 1) return -1;
+  if (keys !== 1) return -1;
   const code = status.code;
   return code === 0 || code === 1 || code === 2 ? code : -1;
 }
 
 export function readSpanEnd(c: ColumnCursor, ints: ColumnCursor, strings: readonly string[], firstT: number): Record<string, unknown> {
-  const head = ints.next() as number;
-  if (!Number.isInteger(head) || head < 0 || head >> 9 !== 0) throw new Error('bad span.end head');
+  // A kind (4 bits), presence (3 bits), a status code + 1 (2 bits).
+  const head = intAt(ints, 2 ** 9 - 1);
+  if (head < 0) throw new Error('bad span.end head');
   const present = (head >> 4) & 7;
   const code = (head >> 7) - 1;
   const parentSpanId = stringAt(strings, ints.next());
   const scope = stringAt(strings, ints.next());
-  const startUs = (ints.next() as number) + firstT;
-  const durationUs = ints.next();
+  const startUs = intAt(ints, Number.MAX_SAFE_INTEGER) + firstT;
+  const durationUs = intAt(ints, Number.MAX_SAFE_INTEGER);
   const attributes = c.next();
   const status = code < 0 ? c.next() : { code };
   return {

@@ -49,7 +49,8 @@ export class Workspace {
   /** Appends one integer slot (a safe integer). */
   int(v: number): void {
     if ((v | 0) !== v) this.wideInts = true;
-    this.ints[this.intCount++] = v;
+    // + 0 makes -0 a plain 0 in either width (msgpack has no -0 either).
+    this.ints[this.intCount++] = v + 0;
   }
 
   /** The integer slots written since the last reset, as 32-bit integers when they all fit. */

@@ -32,6 +32,15 @@ describe('patch forms', () => {
     expect(c.done && ints.done).toBe(true);
   });
 
+  it('refuse heads the encoder never writes: a field twice, stray high bits', () => {
+    const read = (head: number) => () => readPatch(new ColumnCursor([[], 1, 2]), new ColumnCursor([head]), 'c');
+    const head = (op: number, ids: number[]) => op | ((ids.reduce((o, id, i) => o | (id << (3 + 2 * i)), 0) | ids.length) << 3);
+    expect(read(head(1, [0, 1]))).not.toThrow();
+    expect(read(head(1, [0, 0]))).toThrow(/twice/);
+    expect(read(head(1, [0, 1]) | (1 << 13))).toThrow(/count/);
+    expect(read(2 ** 35 + 1)).toThrow(/op/);
+  });
+
   it('leave anything that is not exactly a patch of the event name as it is, writing nothing', () => {
     const column: unknown[] = [];
     const ws = new Workspace(16);

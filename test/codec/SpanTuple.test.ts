@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { writeSpanEnd, writeSpanStart } from '../../src/codec/SpanTuple.js';
+import { ColumnCursor } from '../../src/codec/columns.js';
+import { readSpanEnd, readSpanStart, writeSpanEnd, writeSpanStart } from '../../src/codec/SpanTuple.js';
 import { Workspace } from '../../src/codec/Workspace.js';
 import { EventLog } from '../../src/log/EventLog.js';
 import { openStore } from '../../src/store/Store.js';
@@ -87,6 +88,42 @@ describe('span forms', () => {
     ];
     const got = await roundTrip(datas);
     expect(deepEqualExact(got, datas.map((d) => d.data))).toBeUndefined();
+  });
+
+  it('store odd statuses, -0 and far starts exactly as a record would, reading a status getter once', async () => {
+    let reads = 0;
+    const flaky = {
+      ...spanEnd(),
+      get status() {
+        return reads++ === 0 ? { code: 7 } : { code: 1 };
+      },
+    };
+    // Keep the processor's key order: status is the fourth key.
+    const ordered = Object.fromEntries(Object.keys(spanEnd()).map((k) => [k, k === 'status' ? undefined : (spanEnd() as Record<string, unknown>)[k]]));
+    Object.defineProperty(ordered, 'status', { get: Object.getOwnPropertyDescriptor(flaky, 'status')!.get, enumerable: true });
+    const datas: { kind: 'span.end'; data: unknown }[] = [
+      { kind: 'span.end', data: spanEnd({ status: Object.defineProperty({}, 'code', { value: 1 }) }) },
+      { kind: 'span.end', data: ordered },
+      { kind: 'span.end', data: spanEnd({ durationUs: -0 }) },
+      { kind: 'span.end', data: spanEnd({ startUs: Number.MIN_SAFE_INTEGER }) },
+    ];
+    const got = (await roundTrip(datas)) as Record<string, unknown>[];
+    expect(got[0].status).toEqual({});
+    expect(reads).toBe(1);
+    expect(got[1].status).toEqual({ code: 7 });
+    expect(Object.is(got[2].durationUs, 0)).toBe(true);
+    expect(got[3].startUs).toBe(Number.MIN_SAFE_INTEGER);
+  });
+
+  it('refuse integer slots the encoder never writes', () => {
+    const read = (ints: number[], data: unknown[] = [{}, {}]) => () => readSpanEnd(new ColumnCursor(data), new ColumnCursor(ints), ['s'], 0);
+    expect(read([1, -1, 0, 5, 10])).not.toThrow();
+    expect(read([2 ** 32 + 129, -1, 0, 5, 10])).toThrow(/head|slot/);
+    expect(read([1, -1, 0, 5.5, 10])).toThrow(/slot/);
+    expect(read([1, -1, 0, 5, NaN])).toThrow(/slot/);
+    expect(read([1, 3, 0, 5, 10])).toThrow(/outside the table/);
+    expect(() => readSpanStart(new ColumnCursor([1]), ['s'])).toThrow(/outside the table/);
+    expect(() => readSpanStart(new ColumnCursor([-2]), ['s'])).toThrow(/outside the table/);
   });
 
   it('round-trip random span.end data exactly (seeded)', async () => {
