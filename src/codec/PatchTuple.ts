@@ -59,7 +59,8 @@ export function writePatch(out: unknown[], data: unknown, eventName: string, ws:
   const d = data as Record<string, unknown>;
   const op = opCode(d.op);
   // The reader rebuilds `name` from the event's name, which is stored as a string.
-  if (op < 0 || typeof eventName !== 'string' || d.name !== eventName || !Array.isArray(d.path)) return false;
+  const path = d.path;
+  if (op < 0 || typeof eventName !== 'string' || d.name !== eventName || !Array.isArray(path)) return false;
   let at = 0;
   let order = 0;
   for (const k in d) {
@@ -75,7 +76,7 @@ export function writePatch(out: unknown[], data: unknown, eventName: string, ws:
   const count = at - 3;
   // One head slot: the op in the low 3 bits, the order code above.
   ws.int(op | ((order | count) << 3));
-  out.push(d.path);
+  out.push(path);
   for (const k in d) if (k !== 'name' && k !== 'op' && k !== 'path') out.push(d[k]);
   return true;
 }

@@ -73,14 +73,17 @@ export function writeSpanEnd(out: unknown[], data: unknown, ws: Workspace, first
   const { kind, parentSpanId, scope, startUs, durationUs, events, links, dropped } = data;
   // SpanKind is 0..4; the head slot holds it with the presence bits above.
   if (!Number.isInteger(kind) || (kind as number) < 0 || (kind as number) > 15 || !isOptionalString(parentSpanId) || !isOptionalString(scope)) return false;
-  if (!Number.isSafeInteger(durationUs) || !Number.isSafeInteger((startUs as number) - firstT)) return false;
+  if (typeof startUs !== 'number' || !Number.isInteger(startUs)) return false;
+  // Relative to the block; exact only while the difference is a safe integer.
+  const startRel = startUs - firstT;
+  if (!Number.isSafeInteger(durationUs) || !Number.isSafeInteger(startRel)) return false;
   const present = (events !== undefined ? HAS_EVENTS : 0) | (links !== undefined ? HAS_LINKS : 0) | (dropped !== undefined ? HAS_DROPPED : 0);
   const status = data.status;
   const code = statusCode(status);
   ws.int((kind as number) | (present << 4) | ((code + 1) << 7));
   ws.int(ws.table.intern(parentSpanId));
   ws.int(ws.table.intern(scope));
-  ws.int((startUs as number) - firstT);
+  ws.int(startRel);
   ws.int(durationUs as number);
   out.push(data.attributes);
   if (code < 0) out.push(status);

@@ -107,12 +107,16 @@ describe('span forms', () => {
       { kind: 'span.end', data: spanEnd({ durationUs: -0 }) },
       { kind: 'span.end', data: spanEnd({ startUs: Number.MIN_SAFE_INTEGER }) },
     ];
+    // Not whole numbers (a fraction would vanish in the subtraction from the block's time; a BigInt throws there).
+    const odd = [0.01, 1_700_000_000_000_000.5, '1700000000000005', null, true, 123n, new Date(5)];
+    for (const startUs of odd) datas.push({ kind: 'span.end', data: spanEnd({ startUs }) });
     const got = (await roundTrip(datas)) as Record<string, unknown>[];
     expect(got[0].status).toEqual({});
     expect(reads).toBe(1);
     expect(got[1].status).toEqual({ code: 7 });
     expect(Object.is(got[2].durationUs, 0)).toBe(true);
     expect(got[3].startUs).toBe(Number.MIN_SAFE_INTEGER);
+    expect(got.slice(4).map((d) => d.startUs)).toEqual(odd);
   });
 
   it('refuse integer slots the encoder never writes', () => {
