@@ -7,7 +7,7 @@
  * of a tracked program's events. `name` is the event's name, so it is not stored twice. Anything
  * that is not exactly a patch of that shape stays a record.
  */
-import type { ColumnCursor } from './columns.js';
+import { isPlain, type ColumnCursor } from './columns.js';
 import type { Workspace } from './Workspace.js';
 
 const OPS = ['add', 'replace', 'remove', 'splice', 'clear'] as const;
@@ -55,8 +55,8 @@ function fieldId(key: string): number {
  * patch `{ name, op, path, ...some of value, prev, index, key }`.
  */
 export function writePatch(out: unknown[], data: unknown, eventName: string, ws: Workspace): boolean {
-  if (typeof data !== 'object' || data === null || Object.getPrototypeOf(data) !== Object.prototype) return false;
-  const d = data as Record<string, unknown>;
+  if (!isPlain(data)) return false;
+  const d = data;
   const op = opCode(d.op);
   // The reader rebuilds `name` from the event's name, which is stored as a string.
   const path = d.path;

@@ -17,25 +17,19 @@
  * Anything that is not exactly one of these shapes stays a record, so what a
  * reader gets back is always what was appended.
  */
-import type { ColumnCursor } from './columns.js';
+import { hasOnlyKey, isPlain, type ColumnCursor } from './columns.js';
 import type { Workspace } from './Workspace.js';
 
 /** The fields of a span.end event's data, in the order the span processor writes them. */
 export const SPAN_END_KEYS = ['kind', 'parentSpanId', 'attributes', 'status', 'events', 'links', 'scope', 'startUs', 'durationUs', 'dropped'] as const;
 
-function isPlain(data: unknown): data is Record<string, unknown> {
-  return typeof data === 'object' && data !== null && Object.getPrototypeOf(data) === Object.prototype;
-}
-
 const isOptionalString = (v: unknown): v is string | undefined => v === undefined || typeof v === 'string';
 
 /** Appends the form of span.start data to `out`; false (nothing written) when it is not exactly `{ parentSpanId }`. */
 export function writeSpanStart(data: unknown, ws: Workspace): boolean {
-  if (!isPlain(data)) return false;
-  let keys = 0;
-  for (const k in data) if (k !== 'parentSpanId' || ++keys > 1) return false;
+  if (!isPlain(data) || !hasOnlyKey(data, 'parentSpanId')) return false;
   const parent = data.parentSpanId;
-  if (keys !== 1 || !isOptionalString(parent)) return false;
+  if (!isOptionalString(parent)) return false;
   ws.int(ws.table.intern(parent));
   return true;
 }
@@ -99,10 +93,7 @@ export function writeSpanEnd(out: unknown[], data: unknown, ws: Workspace, first
  * other status, which goes into the data column as it is.
  */
 function statusCode(status: unknown): number {
-  if (!isPlain(status)) return -1;
-  let keys = 0;
-  for (const k in status) if (k !== 'code' || ++keys > 1) return -1;
-  if (keys !== 1) return -1;
+  if (!isPlain(status) || !hasOnlyKey(status, 'code')) return -1;
   const code = status.code;
   return code === 0 || code === 1 || code === 2 ? code : -1;
 }

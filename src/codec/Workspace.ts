@@ -6,11 +6,12 @@ const INTS_PER_EVENT = 5;
 /**
  * What encoding a block works in: the string table and the integer columns
  * (including the integer slots of span and patch forms: typed, they cost
- * msgpackr one copy instead of a value each, 0.87-0.91x the encoding time
- * on the benchmark mix), reused from block to block. Allocating them per block (seven typed arrays
- * and a probe table) cost ~5% of encoding on the benchmark mix, A/B in one
- * process. The columns handed to msgpackr are views into these arrays:
- * msgpackr copies their bytes, so nothing outlives packing.
+ * msgpackr one copy instead of a value each, 0.91-0.94x the encoding time
+ * on the benchmark mix), reused from block to block. Allocating them per
+ * block (typed arrays and a probe table) cost ~5% of encoding on the
+ * benchmark mix, A/B in one process. The columns handed to msgpackr are
+ * views into these arrays: msgpackr copies their bytes, so nothing outlives
+ * packing.
  */
 export class Workspace {
   readonly table = new StringTable();

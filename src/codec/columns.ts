@@ -19,3 +19,15 @@ export class ColumnCursor {
     return this.at === this.values.length;
   }
 }
+
+/** A plain object (not a class instance, array, Map or null-prototype object): the only data the compact forms take. */
+export function isPlain(data: unknown): data is Record<string, unknown> {
+  return typeof data === 'object' && data !== null && Object.getPrototypeOf(data) === Object.prototype;
+}
+
+/** Whether `o` has exactly one enumerable key, `key`. */
+export function hasOnlyKey(o: Record<string, unknown>, key: string): boolean {
+  let keys = 0;
+  for (const k in o) if (k !== key || ++keys > 1) return false;
+  return keys === 1;
+}

@@ -69,8 +69,7 @@ export class EventLog {
   private constructor(store: Store, options: EventLogOptions) {
     this.store = store;
     this.clock = options.clock ?? new AnchoredClock();
-    // Whole µs, as every event's t (a custom Clock may hand out fractions).
-    const startT = Math.floor(this.clock.nowUs());
+    const startT = this.nowUs();
     this.sessionId = options.sessionId ?? newSessionId(startT);
     validateSessionId(this.sessionId);
     this.info = newSessionInfo(this.sessionId, options.name ?? 'session', startT);
@@ -128,8 +127,7 @@ export class EventLog {
   append(input: EventInput): number {
     if (this.closing) return this.refuse();
     if (this.counters.appended - this.counters.written - this.counters.lost >= this.maxPending && !this.makeRoom()) return this.refuse();
-    // Whole µs (a custom Clock may hand out fractions; blocks store integer gaps).
-    let t = Math.floor(this.clock.nowUs());
+    let t = this.nowUs();
     if (t < this.lastT) t = this.lastT;
     this.lastT = t;
     const seq = this.nextSeq++;
@@ -139,6 +137,11 @@ export class EventLog {
     if (this.current.length >= this.blockEvents) this.seal();
     else if (this.timer === undefined) this.armTimer();
     return seq;
+  }
+
+  /** Whole µs from the clock: a custom Clock may hand out fractions, and blocks store integer gaps. */
+  private nowUs(): number {
+    return Math.floor(this.clock.nowUs());
   }
 
   /** Resolves once everything appended before the call is in LevelDB (or counted lost). */
@@ -260,7 +263,8 @@ export class EventLog {
     this.currentT = [];
     const info = blockInfo(block, this.currentFirstSeq);
     this.currentFirstSeq += block.events.length;
-    let packed: PackedBlock;
+    let packed: PackedBlock | undefined;
+    let failure: unknown;
     // Encoded at once, in seq order (shared structures grow in that order):
     // the event objects die young instead of being promoted while they wait
     // for the writer, which cut GC time by about half on the benchmark mix.
@@ -269,12 +273,15 @@ export class EventLog {
     try {
       packed = packBlockSafely(this.packr, this.structures, block);
     } catch (err) {
-      packing = false;
-      this.markLost([{ info }]);
-      this.report(err);
-      return;
+      failure = err;
     } finally {
       packing = false;
+    }
+    // Reported once the packing is over: onError may append or flush.
+    if (packed === undefined) {
+      this.markLost([{ info }]);
+      this.report(failure);
+      return;
     }
     this.counters.encodeMs += performance.now() - started;
     this.sealed.push({ info, packed });
