@@ -33,11 +33,13 @@ const SUM_AT = 37;
 /**
  * Events as held in memory before they are encoded: the appended inputs
  * themselves (the log owns them) and their times beside them, so appending
- * allocates no object of its own.
+ * allocates no object of its own. There is one time per event of the block;
+ * `events` may be longer (the log reuses its arrays): its first
+ * `times.length` entries are the block's.
  */
 export interface PendingBlock {
   events: EventInput[];
-  times: number[];
+  times: ArrayLike<number>;
 }
 
 export interface BlockInfo {
@@ -76,9 +78,8 @@ const FORM_SPAN_END = 3;
 function toWire({ events, times }: PendingBlock, ws: Workspace): WireBlock {
   const firstT = times[0];
   const { table, gap, kind, name, trace, span, form } = ws;
-  const n = events.length;
+  const n = times.length;
   let maxGap = 0;
-  const data: unknown[] = [];
   // Consecutive events mostly share kind, name, trace and span (one request's
   // events): comparing with the previous event's spares most table lookups.
   let prev: EventInput | undefined;
@@ -103,21 +104,21 @@ function toWire({ events, times }: PendingBlock, ws: Workspace): WireBlock {
     let f = FORM_RECORD;
     switch (e.kind) {
       case 'state.patch':
-        if (writePatch(data, e.data, e.name, ws)) f = FORM_PATCH;
+        if (writePatch(e.data, e.name, ws)) f = FORM_PATCH;
         break;
       case 'span.start':
         if (writeSpanStart(e.data, ws)) f = FORM_SPAN_START;
         break;
       case 'span.end':
-        if (writeSpanEnd(data, e.data, ws, firstT)) f = FORM_SPAN_END;
+        if (writeSpanEnd(e.data, ws, firstT)) f = FORM_SPAN_END;
         break;
     }
-    if (f === FORM_RECORD) data.push(e.data);
+    if (f === FORM_RECORD) ws.value(e.data);
     form[i] = f;
   }
   const count = table.strings.length;
   const ids = packIds(table.strings);
-  return [ids.table, ws.gaps(n, maxGap), ws.indexes(0, n, count), ws.indexes(1, n, count), ws.indexes(2, n, count), ws.indexes(3, n, count), data, form.subarray(0, n), ids.bytes, ws.intColumn()];
+  return [ids.table, ws.gaps(n, maxGap), ws.indexes(0, n, count), ws.indexes(1, n, count), ws.indexes(2, n, count), ws.indexes(3, n, count), ws.takeValues(), form.subarray(0, n), ids.bytes, ws.intColumn()];
 }
 
 function header(info: BlockInfo, rawLength: number, structures: number): Buffer {
@@ -164,7 +165,8 @@ export function packBlockSafely(packr: Packr, structures: unknown[], block: Pend
   try {
     return packBlock(packr, structures, block);
   } catch {
-    for (const e of block.events) {
+    for (let i = 0; i < block.times.length; i++) {
+      const e = block.events[i];
       try {
         packStandalone(e.data);
       } catch (err) {

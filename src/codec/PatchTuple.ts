@@ -47,14 +47,14 @@ function fieldId(key: string): number {
 }
 
 /**
- * Appends the flat form of a patch whose event name is `eventName` to `out`:
+ * Appends the flat form of a patch whose event name is `eventName` to the workspace:
  * a head in the integer column (the op, and above it an order code: how
  * many optional fields, then their ids in the order the object holds them,
  * 2 bits each: key order is part of what comes back), then the path and
  * those fields' values. False (nothing written) when it is not a
  * patch `{ name, op, path, ...some of value, prev, index, key }`.
  */
-export function writePatch(out: unknown[], data: unknown, eventName: string, ws: Workspace): boolean {
+export function writePatch(data: unknown, eventName: string, ws: Workspace): boolean {
   if (!isPlain(data)) return false;
   const d = data;
   const op = opCode(d.op);
@@ -76,8 +76,8 @@ export function writePatch(out: unknown[], data: unknown, eventName: string, ws:
   const count = at - 3;
   // One head slot: the op in the low 3 bits, the order code above.
   ws.int(op | ((order | count) << 3));
-  out.push(path);
-  for (const k in d) if (k !== 'name' && k !== 'op' && k !== 'path') out.push(d[k]);
+  ws.value(path);
+  for (const k in d) if (k !== 'name' && k !== 'op' && k !== 'path') ws.value(d[k]);
   return true;
 }
 

@@ -25,7 +25,7 @@ export const SPAN_END_KEYS = ['kind', 'parentSpanId', 'attributes', 'status', 'e
 
 const isOptionalString = (v: unknown): v is string | undefined => v === undefined || typeof v === 'string';
 
-/** Appends the form of span.start data to `out`; false (nothing written) when it is not exactly `{ parentSpanId }`. */
+/** Appends the form of span.start data to the workspace; false (nothing written) when it is not exactly `{ parentSpanId }`. */
 export function writeSpanStart(data: unknown, ws: Workspace): boolean {
   if (!isPlain(data) || !hasOnlyKey(data, 'parentSpanId')) return false;
   const parent = data.parentSpanId;
@@ -58,8 +58,8 @@ const HAS_EVENTS = 1;
 const HAS_LINKS = 2;
 const HAS_DROPPED = 4;
 
-/** Appends the form of span.end data to `out`; false (nothing written) when its keys or field types differ. */
-export function writeSpanEnd(out: unknown[], data: unknown, ws: Workspace, firstT: number): boolean {
+/** Appends the form of span.end data to the workspace; false (nothing written) when its keys or field types differ. */
+export function writeSpanEnd(data: unknown, ws: Workspace, firstT: number): boolean {
   if (!isPlain(data)) return false;
   let i = 0;
   for (const k in data) if (k !== SPAN_END_KEYS[i++]) return false;
@@ -79,11 +79,11 @@ export function writeSpanEnd(out: unknown[], data: unknown, ws: Workspace, first
   ws.int(ws.table.intern(scope));
   ws.int(startRel);
   ws.int(durationUs as number);
-  out.push(data.attributes);
-  if (code < 0) out.push(status);
-  if (present & HAS_EVENTS) out.push(events);
-  if (present & HAS_LINKS) out.push(links);
-  if (present & HAS_DROPPED) out.push(dropped);
+  ws.value(data.attributes);
+  if (code < 0) ws.value(status);
+  if (present & HAS_EVENTS) ws.value(events);
+  if (present & HAS_LINKS) ws.value(links);
+  if (present & HAS_DROPPED) ws.value(dropped);
   return true;
 }
 

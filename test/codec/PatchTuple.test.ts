@@ -19,10 +19,9 @@ const patches = [
 
 describe('patch forms', () => {
   it('round-trip every op with exactly the fields present, back to back in one column', () => {
-    const column: unknown[] = [];
     const ws = new Workspace(16);
-    for (const p of patches) expect(writePatch(column, p, 'c', ws)).toBe(true);
-    const c = new ColumnCursor(column);
+    for (const p of patches) expect(writePatch(p, 'c', ws)).toBe(true);
+    const c = new ColumnCursor(ws.takeValues());
     const ints = new ColumnCursor(ws.intColumn());
     for (const p of patches) {
       const back = readPatch(c, ints, 'c');
@@ -42,15 +41,14 @@ describe('patch forms', () => {
   });
 
   it('leave anything that is not exactly a patch of the event name as it is, writing nothing', () => {
-    const column: unknown[] = [];
     const ws = new Workspace(16);
-    expect(writePatch(column, { ...patches[1], extra: true }, 'c', ws)).toBe(false);
-    expect(writePatch(column, patches[1], 'other', ws)).toBe(false);
-    expect(writePatch(column, [1, 2], 'c', ws)).toBe(false);
-    expect(writePatch(column, { name: 'c', op: 'move', path: [] }, 'c', ws)).toBe(false);
-    expect(writePatch(column, { op: 'add', name: 'c', path: ['a'], value: 1 }, 'c', ws)).toBe(false);
-    expect(writePatch(column, { name: 'c', op: 'add', path: ['a'], toString: 1 }, 'c', ws)).toBe(false);
-    expect(column).toEqual([]);
+    expect(writePatch({ ...patches[1], extra: true }, 'c', ws)).toBe(false);
+    expect(writePatch(patches[1], 'other', ws)).toBe(false);
+    expect(writePatch([1, 2], 'c', ws)).toBe(false);
+    expect(writePatch({ name: 'c', op: 'move', path: [] }, 'c', ws)).toBe(false);
+    expect(writePatch({ op: 'add', name: 'c', path: ['a'], value: 1 }, 'c', ws)).toBe(false);
+    expect(writePatch({ name: 'c', op: 'add', path: ['a'], toString: 1 }, 'c', ws)).toBe(false);
+    expect(ws.takeValues()).toEqual([]);
     expect(ws.intColumn()).toHaveLength(0);
   });
 

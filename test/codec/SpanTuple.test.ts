@@ -14,9 +14,8 @@ const startForm = (data: unknown): unknown[] | undefined => {
   return writeSpanStart(data, ws) ? [...ws.intColumn()] : (expect(ws.intColumn()).toHaveLength(0), undefined);
 };
 const endForm = (data: unknown): unknown[] | undefined => {
-  const out: unknown[] = [];
   const ws = new Workspace(16);
-  return writeSpanEnd(out, data, ws, 0) ? [...ws.intColumn(), ...out] : (expect([...ws.intColumn(), ...out]).toEqual([]), undefined);
+  return writeSpanEnd(data, ws, 0) ? [...ws.intColumn(), ...ws.takeValues()] : (expect([...ws.intColumn(), ...ws.takeValues()]).toEqual([]), undefined);
 };
 
 function spanEnd(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -58,7 +58,7 @@ describe('RecordingSpanProcessor', () => {
     span.end();
     expect(appended.map((e) => e.kind)).toEqual(['span.start', 'span.end']);
     expect(writeSpanStart(appended[0].data, new Workspace(4))).toBe(true);
-    expect(writeSpanEnd([], appended[1].data, new Workspace(4), 0)).toBe(true);
+    expect(writeSpanEnd(appended[1].data, new Workspace(4), 0)).toBe(true);
   });
 
   it('never throws into the SDK: a failing log is counted and reported', () => {

@@ -17,7 +17,7 @@ async function collect(reader: EventReader, q: EventQuery = {}): Promise<Hindsig
 }
 
 /** Records `steps` (µs advance, event) with a manual clock; returns the live ground truth. */
-async function record(factory: StoreFactory, steps: { dt: number; kind: string; name: string; trace?: boolean }[], blockEvents = 7) {
+async function record(factory: StoreFactory, steps: { dt: number; kind: string; name: string; trace?: boolean; flush?: boolean }[], blockEvents = 7) {
   const store = await factory.open();
   const clock = new ManualClock(1_700_000_000_000_000);
   const log = await EventLog.create(store, { clock, blockEvents, name: 'prop' });
@@ -27,6 +27,8 @@ async function record(factory: StoreFactory, steps: { dt: number; kind: string; 
     const e = { kind: s.kind, name: s.name, data: { i, nested: { v: [i, `s${i}`] } }, ...(s.trace ? { traceId: `t${i % 3}`, spanId: `s${i}` } : {}) };
     const seq = log.append(e);
     truth.push({ seq, t: clock.nowUs(), ...e });
+    // A partial block, then later ones in the arrays the log reuses: nothing stale may leak into them.
+    if (s.flush) await log.flush();
   }
   await log.close();
   return { store, log, reader: new EventReader(store, log.sessionId), truth };
@@ -37,6 +39,7 @@ const stepArb = fc.record({
   kind: fc.constantFrom('custom', 'state.patch', 'span.start', 'log'),
   name: fc.constantFrom('a', 'b', 'c'),
   trace: fc.boolean(),
+  flush: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
 });
 
 /**
