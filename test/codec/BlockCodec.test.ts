@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blockInfo, compressBlockSync, decodeBlock, packBlock } from '../../src/codec/BlockCodec.js';
 import type { EventInput } from '../../src/events.js';
+import { checksum } from '../../src/codec/checksum.js';
 import { createPackr, createUnpackr } from '../../src/codec/ValueCodec.js';
 import { ErrorCodes, HindsightError } from '../../src/errors.js';
 import { EventLog } from '../../src/log/EventLog.js';
@@ -22,7 +23,25 @@ function roundTrip(timed: Timed[], tamper?: (info: ReturnType<typeof blockInfo>)
   return decodeBlock(createUnpackr(structures), 's', 1, compressBlockSync(info, packed), packed.structures);
 }
 
+/** A stored block re-stamped with another format version (its checksum made to match again). */
+function restamped(value: Buffer, version: number): Buffer {
+  const b = Buffer.from(value);
+  b[0] = version;
+  Buffer.from(checksum(b.subarray(0, 37), b.subarray(45)), 'hex').copy(b, 37);
+  return b;
+}
+
 describe('block codec', () => {
+  it('refuses blocks of another format version with a typed error', () => {
+    const structures: unknown[] = [];
+    const block = { events: [{ kind: 'custom', name: 'n', data: { k: 1 } }], times: [T0] };
+    const packed = packBlock(createPackr(structures), structures, block);
+    const value = compressBlockSync(blockInfo(block, 1), packed);
+    const read = (v: Buffer) => decodeBlock(createUnpackr(structures), 's', 1, v, packed.structures).map((e) => e.data);
+    expect(read(restamped(value, value[0]))).toEqual([{ k: 1 }]);
+    for (const version of [value[0] - 1, value[0] + 1]) expect(() => read(restamped(value, version))).toThrow(expect.objectContaining({ code: ErrorCodes.UNSUPPORTED_FORMAT }));
+  });
+
   it('round-trips event times over every gap width (one byte, two, four, and beyond 2^32 µs)', () => {
     const gaps = [0, 0, 3, 255, 256, 65_535, 65_536, 2 ** 31, 2 ** 32 + 7, 5];
     let t = T0;
