@@ -79,7 +79,8 @@ async function serve(mode: Mode, dir: string): Promise<void> {
   if (mode === 'otel') {
     const { NodeSDK } = await import('@opentelemetry/sdk-node');
     const { loadInstrumentations } = await import('../instrumentation/startRecording.js');
-    new NodeSDK({ spanProcessors: [new tracing.BatchSpanProcessor(noopExporter as any)], instrumentations: (await loadInstrumentations(['http'])) as any[], logRecordProcessors: [] }).start();
+    // Traces only, as under hindsight: NodeSDK's default metrics (an OTLP reader, a histogram per request) are no part of either side.
+    new NodeSDK({ spanProcessors: [new tracing.BatchSpanProcessor(noopExporter as any)], instrumentations: (await loadInstrumentations(['http'])) as any[], logRecordProcessors: [], metricReaders: [] }).start();
   } else if (mode === 'hindsight') {
     const { startRecording } = await import('../instrumentation/startRecording.js');
     await startRecording({ dir, name: 'http-bench', instrumentations: ['http'], spanProcessors: [new tracing.BatchSpanProcessor(noopExporter as any)] });

@@ -35,6 +35,11 @@ export interface StartRecordingOptions extends Omit<RecorderOptions, 'redactor'>
   /** An exporter, wrapped in a BatchSpanProcessor. */
   traceExporter?: object;
   /**
+   * Metric readers for the NodeSDK (an OTLP PeriodicExportingMetricReader, say).
+   * Default: the ones OTEL_METRICS_EXPORTER names, else none.
+   */
+  metricReaders?: object[];
+  /**
    * 'sdk' (default) starts a NodeSDK; 'global' attaches the recording
    * processor to the TracerProvider the program already registered; a
    * provider object attaches to that one.
@@ -86,7 +91,10 @@ async function startSdk(recorder: Recorder, processor: RecordingSpanProcessor, o
     spanProcessors: processors as tracing.SpanProcessor[],
     instrumentations: (await loadInstrumentations(options.instrumentations ?? [...DEFAULT_INSTRUMENTATIONS], options.onError)) as any[],
     // No OTLP log or metric export unless the program asks for it: recording spans must not open sockets.
+    // (Left alone, NodeSDK exports metrics over OTLP to localhost every minute
+    // and has the http instrumentation record a histogram on every request.)
     logRecordProcessors: [],
+    metricReaders: (options.metricReaders ?? (process.env.OTEL_METRICS_EXPORTER ? undefined : [])) as any[] | undefined,
   });
   sdk.start();
   recorder.onStop(() => sdk.shutdown());
