@@ -61,23 +61,32 @@ export function writePatch(data: unknown, eventName: string, ws: Workspace): boo
   // The reader rebuilds `name` from the event's name, which is stored as a string.
   const path = d.path;
   if (op < 0 || typeof eventName !== 'string' || d.name !== eventName || !Array.isArray(path)) return false;
+  // The keys first, reading no value: a patch that is not of this shape goes as a record, its getters untouched.
   let at = 0;
-  let order = 0;
   for (const k in d) {
-    if (at < 3) {
-      if (k !== (at === 0 ? 'name' : at === 1 ? 'op' : 'path')) return false;
-    } else {
-      const id = fieldId(k);
-      if (id < 0) return false;
-      order |= id << (3 + 2 * (at - 3));
-    }
+    if (at < 3 ? k !== (at === 0 ? 'name' : at === 1 ? 'op' : 'path') : fieldId(k) < 0) return false;
     at++;
   }
-  const count = at - 3;
+  // Then each field read once, the order code made from the fields actually
+  // read: a getter that deletes a later field (or adds one) must not leave
+  // the head counting values the data column does not hold.
+  const values = ws.scratch;
+  let order = 0;
+  let count = 0;
+  for (const k in d) {
+    const id = fieldId(k);
+    if (id < 0 || count === FIELDS.length) continue;
+    values[count] = d[k];
+    order |= id << (3 + 2 * count);
+    count++;
+  }
   // One head slot: the op in the low 3 bits, the order code above.
   ws.int(op | ((order | count) << 3));
   ws.value(path);
-  for (const k in d) if (k !== 'name' && k !== 'op' && k !== 'path') ws.value(d[k]);
+  for (let i = 0; i < count; i++) {
+    ws.value(values[i]);
+    values[i] = undefined;
+  }
   return true;
 }
 

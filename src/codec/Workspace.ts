@@ -2,6 +2,10 @@ import { StringTable } from './StringTable.js';
 
 /** A span.end writes five integer slots, the most of any form. */
 const INTS_PER_EVENT = 5;
+/** A data column's room kept between blocks (a few slots per event of a default block). */
+const MAX_KEPT_VALUES = 16_384;
+/** The largest workspace kept between blocks (~1.5 MB); a bigger block gets one of its own. */
+const MAX_KEPT_SIZE = 16_384;
 
 /**
  * What encoding a block works in: the string table and the integer columns
@@ -26,8 +30,10 @@ export class Workspace {
   private readonly ints: Float64Array;
   private readonly ints32: Int32Array;
   private intCount = 0;
+  /** Room for a form writer's few values between reading and writing them (cleared after use). */
+  readonly scratch: unknown[] = [undefined, undefined, undefined, undefined];
   /** The data column: values written since the last reset, the first `valueCount` slots. */
-  private readonly values: unknown[] = [];
+  private values: unknown[] = [];
   private valueCount = 0;
   /** Some integer slot is outside int32 (a span that started long before the block, say). */
   private wideInts = false;
@@ -70,9 +76,15 @@ export class Workspace {
    */
   takeValues(): unknown[] {
     const out = this.values.slice(0, this.valueCount);
-    this.values.fill(undefined, 0, this.valueCount);
-    this.valueCount = 0;
+    this.clearValues();
     return out;
+  }
+
+  /** Lets go of the data column's values; after an unusually large block, of its room too. */
+  private clearValues(): void {
+    if (this.values.length > MAX_KEPT_VALUES) this.values = [];
+    else this.values.fill(undefined, 0, this.valueCount);
+    this.valueCount = 0;
   }
 
   /** The integer slots written since the last reset, as 32-bit integers when they all fit. */
@@ -86,8 +98,7 @@ export class Workspace {
     this.table.reset();
     this.intCount = 0;
     this.wideInts = false;
-    this.values.fill(undefined, 0, this.valueCount);
-    this.valueCount = 0;
+    this.clearValues();
   }
 
   /** The first `n` gaps in the narrowest unsigned width that holds `max`. */
@@ -130,5 +141,5 @@ export function takeWorkspace(n: number): Workspace {
 
 /** Returns a workspace once nothing reads its columns any more (after packing). */
 export function giveWorkspace(ws: Workspace): void {
-  spare = ws;
+  if (ws.size <= MAX_KEPT_SIZE) spare = ws;
 }

@@ -148,7 +148,7 @@ export class EventLog {
     if (t < this.lastT) t = this.lastT;
     this.lastT = t;
     const seq = this.nextSeq++;
-    // Only appends made while a block is packed (which defers sealing) get here with the arrays full.
+    // Full before the block is: a blockEvents above initialRoom(), or appends made while a block is packed (which defers sealing).
     if (this.count === this.currentT.length) this.currentT = grown(this.currentT);
     this.current[this.count] = input;
     this.currentT[this.count] = t;
@@ -194,7 +194,8 @@ export class EventLog {
     // final status): then that packing never resumes, and everything else
     // must still reach the disk.
     if (packing && status === 'running') {
-      this.report(new HindsightError(ErrorCodes.WRITE_FAILED, 'flushSync() called while a block is being encoded (from a getter in event data): skipped'));
+      // Reported once the packing is over: onError may itself flush.
+      queueMicrotask(() => this.report(new HindsightError(ErrorCodes.WRITE_FAILED, 'flushSync() called while a block is being encoded (from a getter in event data): skipped')));
       return;
     }
     try {
@@ -308,7 +309,8 @@ export class EventLog {
       packing = false;
       // The events die young instead of waiting in the spare arrays for the next block.
       events.fill(undefined as unknown as EventInput, 0, block.times.length);
-      this.spare = { events, times };
+      // Arrays grown by a burst are not kept: the next block starts at the usual room.
+      if (times.length === this.initialRoom() && events.length === this.initialRoom()) this.spare = { events, times };
     }
     // Reported once the packing is over: onError may append or flush.
     if (packed === undefined) {

@@ -32,6 +32,24 @@ function restamped(value: Buffer, version: number): Buffer {
 }
 
 describe('block codec', () => {
+  it('encodes one event per time: the events array may be longer (the log reuses its arrays)', () => {
+    const structures: unknown[] = [];
+    const events: EventInput[] = [
+      { kind: 'custom', name: 'a', data: 1 },
+      { kind: 'custom', name: 'b', data: 2 },
+      { kind: 'custom', name: 'stale', data: 3 },
+    ];
+    const block = { events, times: [T0, T0 + 5] };
+    const packed = packBlock(createPackr(structures), structures, block);
+    const info = blockInfo(block, 1);
+    const back = decodeBlock(createUnpackr(structures), 's', 1, compressBlockSync(info, packed), packed.structures);
+    expect(back.map((e) => [e.seq, e.name, e.data])).toEqual([
+      [1, 'a', 1],
+      [2, 'b', 2],
+    ]);
+    expect(info).toMatchObject({ count: 2, lastSeq: 2, lastT: T0 + 5 });
+  });
+
   it('refuses blocks of another format version with a typed error', () => {
     const structures: unknown[] = [];
     const block = { events: [{ kind: 'custom', name: 'n', data: { k: 1 } }], times: [T0] };

@@ -31,6 +31,38 @@ describe('patch forms', () => {
     expect(c.done && ints.done).toBe(true);
   });
 
+  it('read each field once, and count only the fields read (a getter deleting a later field)', () => {
+    let reads = 0;
+    const p: Record<string, unknown> = { name: 'c', op: 'replace', path: ['a'] };
+    Object.defineProperty(p, 'value', {
+      enumerable: true,
+      configurable: true,
+      get() {
+        reads++;
+        delete p.prev;
+        return 7;
+      },
+    });
+    p.prev = 6;
+    const ws = new Workspace(16);
+    expect(writePatch(p, 'c', ws)).toBe(true);
+    expect(reads).toBe(1);
+    const data = new ColumnCursor(ws.takeValues());
+    const ints = new ColumnCursor(ws.intColumn());
+    expect(readPatch(data, ints, 'c')).toEqual({ name: 'c', op: 'replace', path: ['a'], value: 7 });
+    expect(data.done && ints.done).toBe(true);
+  });
+
+  it('read no value of a patch that is not of the shape (it goes as a record, its getters untouched)', () => {
+    let reads = 0;
+    const p = { name: 'c', op: 'replace', path: ['a'], get value() {
+      reads++;
+      return 1;
+    }, extra: true };
+    expect(writePatch(p, 'c', new Workspace(16))).toBe(false);
+    expect(reads).toBe(0);
+  });
+
   it('refuse heads the encoder never writes: a field twice, stray high bits', () => {
     const read = (head: number) => () => readPatch(new ColumnCursor([[], 1, 2]), new ColumnCursor([head]), 'c');
     const head = (op: number, ids: number[]) => op | ((ids.reduce((o, id, i) => o | (id << (3 + 2 * i)), 0) | ids.length) << 3);

@@ -261,4 +261,69 @@ describe('EventLog failure paths', () => {
     expect(log.stats().written).toBeGreaterThanOrEqual(100);
     await log.close();
   });
+
+  it('an onError that flushes synchronously runs only once a block is packed (a getter calling flushSync() is reported then)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hindsight-onerror-'));
+    try {
+      let store = await openStore({ dir });
+      const errors: Error[] = [];
+      const log: EventLog = await EventLog.create(store, {
+        blockEvents: 4,
+        onError: (e) => {
+          errors.push(e);
+          log.flushSync('crashed');
+        },
+      });
+      for (let i = 0; i < 3; i++) log.append({ kind: 'custom', name: 'e', data: { i } });
+      log.append({
+        kind: 'custom',
+        name: 'g',
+        data: {
+          get g() {
+            log.append({ kind: 'custom', name: 'in', data: 1 });
+            log.flushSync();
+            return 3;
+          },
+        },
+      });
+      log.append({ kind: 'custom', name: 'after', data: 5 });
+      await log.close();
+      await store.close();
+      store = await openStore({ dir });
+      expect((await readAll(store, log.sessionId)).map((e) => e.name)).toEqual(['e', 'e', 'e', 'g', 'in', 'after']);
+      expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/flushSync\(\) called while a block is being encoded/)]);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a getter that throws halfway through a block costs only its own event, and later blocks decode', async () => {
+    const store = await openStore({ memory: true });
+    const log = await EventLog.create(store, { blockEvents: 3 });
+    log.append({ kind: 'span.end', name: 's', data: { kind: 1, parentSpanId: undefined, attributes: { a: 1 }, status: { code: 0 }, events: undefined, links: undefined, scope: 'x', startUs: 1, durationUs: 2, dropped: undefined } });
+    log.append({ kind: 'state.patch', name: 'c', data: { name: 'c', op: 'replace', path: ['a'], get value() {
+      throw new Error('getter broke');
+    }, prev: 1 } });
+    log.append({ kind: 'state.patch', name: 'c', data: { name: 'c', op: 'add', path: ['b'], value: 2 } });
+    for (let i = 0; i < 4; i++) log.append({ kind: 'state.patch', name: 'c', data: { name: 'c', op: 'replace', path: ['n'], value: i, prev: i - 1 } });
+    await log.close();
+    const events = await readAll(store, log.sessionId);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(events[1].data).toMatchObject({ '@hindsight': 'uncopyable' });
+    expect(events[2].data).toEqual({ name: 'c', op: 'add', path: ['b'], value: 2 });
+    expect(events.slice(3).map((e) => (e.data as { value: number }).value)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('blocks larger than the arrays a log starts with (blockEvents above 65,536) grow them and read back exactly', async () => {
+    const store = await openStore({ memory: true });
+    const log = await EventLog.create(store, { blockEvents: 70_000, maxPendingEvents: 200_000 });
+    const n = 70_005;
+    for (let i = 0; i < n; i++) log.append({ kind: 'custom', name: 'n', data: i });
+    await log.close();
+    const events = await readEvents(store, log.sessionId);
+    expect(log.stats().blocks).toBe(2);
+    expect(events.length).toBe(n);
+    expect(events.every((e, i) => e.seq === i + 1 && e.data === i)).toBe(true);
+  });
 });
