@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/log/EventLog.js';
-import { readEvents } from '../fixtures/stores.js';
+import { readEvents, scratchDirs } from '../fixtures/stores.js';
 import { readSessionInfo } from '../../src/store/Sessions.js';
 import { openStore } from '../../src/store/Store.js';
 
@@ -18,6 +18,8 @@ async function readAll(store: Awaited<ReturnType<typeof openStore>>, sessionId: 
 }
 
 describe('EventLog failure paths', () => {
+  const scratch = scratchDirs();
+
   it('a failed batch loses only its own events, records their range, and later blocks stay readable', async () => {
     const store = await openStore({ memory: true });
     const db = store.db as any;
@@ -263,39 +265,35 @@ describe('EventLog failure paths', () => {
   });
 
   it('an onError that flushes synchronously runs only once a block is packed (a getter calling flushSync() is reported then)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hindsight-onerror-'));
-    try {
-      let store = await openStore({ dir });
-      const errors: Error[] = [];
-      const log: EventLog = await EventLog.create(store, {
-        blockEvents: 4,
-        onError: (e) => {
-          errors.push(e);
-          log.flushSync('crashed');
+    const dir = scratch();
+    let store = await openStore({ dir });
+    const errors: Error[] = [];
+    const log: EventLog = await EventLog.create(store, {
+      blockEvents: 4,
+      onError: (e) => {
+        errors.push(e);
+        log.flushSync('crashed');
+      },
+    });
+    for (let i = 0; i < 3; i++) log.append({ kind: 'custom', name: 'e', data: { i } });
+    log.append({
+      kind: 'custom',
+      name: 'g',
+      data: {
+        get g() {
+          log.append({ kind: 'custom', name: 'in', data: 1 });
+          log.flushSync();
+          return 3;
         },
-      });
-      for (let i = 0; i < 3; i++) log.append({ kind: 'custom', name: 'e', data: { i } });
-      log.append({
-        kind: 'custom',
-        name: 'g',
-        data: {
-          get g() {
-            log.append({ kind: 'custom', name: 'in', data: 1 });
-            log.flushSync();
-            return 3;
-          },
-        },
-      });
-      log.append({ kind: 'custom', name: 'after', data: 5 });
-      await log.close();
-      await store.close();
-      store = await openStore({ dir });
-      expect((await readAll(store, log.sessionId)).map((e) => e.name)).toEqual(['e', 'e', 'e', 'g', 'in', 'after']);
-      expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/flushSync\(\) called while a block is being encoded/)]);
-      await store.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+      },
+    });
+    log.append({ kind: 'custom', name: 'after', data: 5 });
+    await log.close();
+    await store.close();
+    store = await openStore({ dir });
+    expect((await readAll(store, log.sessionId)).map((e) => e.name)).toEqual(['e', 'e', 'e', 'g', 'in', 'after']);
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/flushSync\(\) called while a block is being encoded/)]);
+    await store.close();
   });
 
   it('a getter that throws halfway through a block costs only its own event, and later blocks decode', async () => {
