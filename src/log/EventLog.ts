@@ -232,6 +232,10 @@ export class EventLog {
     this.closing = true;
     await this.flush();
     this.closed = true;
+    // Nothing is appended any more: the block arrays go (a log object may outlive its session).
+    this.spare = undefined;
+    this.current = [];
+    this.currentT = new Float64Array(0);
     this.info.status = status;
     this.info.endT = this.lastT;
     this.info.dropped = this.counters.dropped;
