@@ -94,10 +94,15 @@ async function startSdk(recorder: Recorder, processor: RecordingSpanProcessor, o
     // (Left alone, NodeSDK exports metrics over OTLP to localhost every minute
     // and has the http instrumentation record a histogram on every request.)
     logRecordProcessors: [],
-    metricReaders: (options.metricReaders ?? (process.env.OTEL_METRICS_EXPORTER ? undefined : [])) as any[] | undefined,
+    metricReaders: (options.metricReaders ?? (envNamesMetricExporters() ? undefined : [])) as any[] | undefined,
   });
   sdk.start();
   recorder.onStop(() => sdk.shutdown());
+}
+
+/** Whether OTEL_METRICS_EXPORTER names an exporter, by NodeSDK's own reading (comma-separated, blanks ignored). */
+function envNamesMetricExporters(): boolean {
+  return (process.env.OTEL_METRICS_EXPORTER ?? '').split(',').some((name) => name.trim() !== '');
 }
 
 /** Loads named instrumentations from their packages; a missing package is skipped (and reported once). */

@@ -100,10 +100,13 @@ export function readPatch(c: ColumnCursor, ints: ColumnCursor, eventName: string
   const order = head >> 3;
   const count = order & 7;
   if (count > FIELDS.length || order >> (3 + 2 * count) !== 0) throw new Error('bad patch field count');
+  let seen = 0;
   for (let i = 0; i < count; i++) {
-    const field = FIELDS[(order >> (3 + 2 * i)) & 3];
-    if (field in out) throw new Error('patch field twice');
-    out[field] = c.next();
+    const id = (order >> (3 + 2 * i)) & 3;
+    // A bit per field, not `in`: a property inherited from Object.prototype is no field of this patch.
+    if (seen & (1 << id)) throw new Error('patch field twice');
+    seen |= 1 << id;
+    out[FIELDS[id]] = c.next();
   }
   return out;
 }

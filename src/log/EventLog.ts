@@ -21,6 +21,17 @@ export type { EventLogOptions, EventLogStats, OverflowPolicy } from './options.j
  */
 let packing = false;
 
+/**
+ * Reports made while a block was packed, delivered as soon as the packing
+ * ends (synchronously, so an exit path still hears them): onError may
+ * itself flush or append.
+ */
+const heldReports: (() => void)[] = [];
+
+function releaseHeldReports(): void {
+  while (heldReports.length > 0) heldReports.shift()!();
+}
+
 interface Sealed {
   info: BlockInfo;
   packed: PackedBlock;
@@ -33,9 +44,9 @@ interface Sealed {
  * and LevelDB batches happen in a write loop that groups whatever blocks are
  * sealed into one batch (group commit).
  */
-/** A copy of `a` with twice the room. */
+/** A copy of `a` with twice the room (at least 16: the arrays a closed log keeps are empty). */
 function grown(a: Float64Array): Float64Array {
-  const b = new Float64Array(a.length * 2);
+  const b = new Float64Array(Math.max(16, a.length * 2));
   b.set(a);
   return b;
 }
@@ -194,8 +205,7 @@ export class EventLog {
     // final status): then that packing never resumes, and everything else
     // must still reach the disk.
     if (packing && status === 'running') {
-      // Reported once the packing is over: onError may itself flush.
-      queueMicrotask(() => this.report(new HindsightError(ErrorCodes.WRITE_FAILED, 'flushSync() called while a block is being encoded (from a getter in event data): skipped')));
+      heldReports.push(() => this.report(new HindsightError(ErrorCodes.WRITE_FAILED, 'flushSync() called while a block is being encoded (from a getter in event data): skipped')));
       return;
     }
     try {
@@ -317,6 +327,7 @@ export class EventLog {
       if (times.length === this.initialRoom() && events.length === this.initialRoom()) this.spare = { events, times };
     }
     // Reported once the packing is over: onError may append or flush.
+    releaseHeldReports();
     if (packed === undefined) {
       this.markLost([{ info }]);
       this.report(failure);

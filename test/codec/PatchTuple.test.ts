@@ -63,6 +63,18 @@ describe('patch forms', () => {
     expect(reads).toBe(0);
   });
 
+  it('read a patch back whatever Object.prototype carries (an inherited `prev` is no field of the patch)', () => {
+    Object.defineProperty(Object.prototype, 'prev', { value: 'inherited', configurable: true, writable: true });
+    try {
+      const ws = new Workspace(16);
+      const p = { name: 'c', op: 'replace', path: ['a'], value: 2, prev: 1 };
+      expect(writePatch(p, 'c', ws)).toBe(true);
+      expect(readPatch(new ColumnCursor(ws.takeValues()), new ColumnCursor(ws.intColumn()), 'c')).toEqual(p);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).prev;
+    }
+  });
+
   it('refuse heads the encoder never writes: a field twice, stray high bits', () => {
     const read = (head: number) => () => readPatch(new ColumnCursor([[], 1, 2]), new ColumnCursor([head]), 'c');
     const head = (op: number, ids: number[]) => op | ((ids.reduce((o, id, i) => o | (id << (3 + 2 * i)), 0) | ids.length) << 3);

@@ -47,6 +47,13 @@ describe('startRecording() and metrics', () => {
     await stop();
   });
 
+  it('reads a blank OTEL_METRICS_EXPORTER as unset, as NodeSDK parses it (no fallback to OTLP)', async () => {
+    process.env.OTEL_METRICS_EXPORTER = ' , ';
+    const stop = await recordWith({});
+    expect(metrics.getMeterProvider()).not.toBeInstanceOf(sdkMetrics.MeterProvider);
+    await stop();
+  });
+
   it('leaves the choice to OTEL_METRICS_EXPORTER when it is set', async () => {
     process.env.OTEL_METRICS_EXPORTER = 'console';
     const stop = await recordWith({});

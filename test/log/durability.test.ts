@@ -49,6 +49,17 @@ describe('durability on disk', () => {
     await store.close();
   });
 
+  it('a flushSync() skipped inside packing during process exit is still reported, and everything is written', async () => {
+    const d = dir();
+    const r = spawnSync(process.execPath, [WRITER, d, 'flushsync-in-exit-getter', '10'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/onError: .*flushSync\(\) called while a block is being encoded/);
+    const { store, session, events } = await readAll(d);
+    expect(events.map((e) => e.name)).toEqual([...Array.from({ length: 10 }, () => 'tick'), 'getter']);
+    expect(session.status).toBe('ended');
+    await store.close();
+  });
+
   it('loses at most the last flush window on SIGKILL and marks the session crashed', async () => {
     const d = dir();
     const r = spawnSync(process.execPath, [WRITER, d, 'sigkill', '3000'], { encoding: 'utf8' });
