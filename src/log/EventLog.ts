@@ -32,6 +32,19 @@ function releaseHeldReports(): void {
   while (heldReports.length > 0) heldReports.shift()!();
 }
 
+/** A copy of `a` with twice the room (at least 16: the arrays a closed log keeps are empty). */
+function grown(a: Float64Array): Float64Array {
+  const b = new Float64Array(Math.max(16, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** The arrays an open block is held in: its events and their times. */
+interface BlockArrays {
+  events: EventInput[];
+  times: Float64Array;
+}
+
 interface Sealed {
   info: BlockInfo;
   packed: PackedBlock;
@@ -40,17 +53,10 @@ interface Sealed {
 
 /**
  * The recording side of the event log. append() is the hot path: it stamps
- * seq and t, pushes onto the open block and returns. Encoding, compression
+ * seq and t, stores the event in the open block and returns. Encoding, compression
  * and LevelDB batches happen in a write loop that groups whatever blocks are
  * sealed into one batch (group commit).
  */
-/** A copy of `a` with twice the room (at least 16: the arrays a closed log keeps are empty). */
-function grown(a: Float64Array): Float64Array {
-  const b = new Float64Array(Math.max(16, a.length * 2));
-  b.set(a);
-  return b;
-}
-
 export class EventLog {
   readonly sessionId: string;
   readonly store: Store;
@@ -75,7 +81,7 @@ export class EventLog {
   private current: EventInput[];
   private currentT: Float64Array;
   private count = 0;
-  private spare: { events: EventInput[]; times: Float64Array } | undefined;
+  private spare: BlockArrays | undefined;
   private currentFirstSeq = 1;
   private nextSeq = 1;
   private lastT = 0;
@@ -111,8 +117,7 @@ export class EventLog {
       throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, "overflow 'wait' needs a disk store (it spills to a file)");
     }
     this.onError = options.onError ?? (() => {});
-    this.current = new Array<EventInput>(this.initialRoom());
-    this.currentT = new Float64Array(this.initialRoom());
+    ({ events: this.current, times: this.currentT } = this.freshArrays());
     this.packr = createPackr(this.structures);
   }
 
@@ -172,6 +177,10 @@ export class EventLog {
   /** Room for a block's events up front; a huge blockEvents grows into it (V8 keeps arrays over 100,000 preallocated slots as dictionaries). */
   private initialRoom(): number {
     return Math.min(this.blockEvents, 65_536);
+  }
+
+  private freshArrays(): BlockArrays {
+    return { events: new Array<EventInput>(this.initialRoom()), times: new Float64Array(this.initialRoom()) };
   }
 
   /** Whole µs from the clock: a custom Clock may hand out fractions, and blocks store integer gaps. */
@@ -301,7 +310,7 @@ export class EventLog {
     const times = this.currentT;
     const block = { events, times: times.subarray(0, this.count) };
     // Appends made by a getter while this block is packed go to the other arrays.
-    const next = this.spare ?? { events: new Array<EventInput>(this.initialRoom()), times: new Float64Array(this.initialRoom()) };
+    const next = this.spare ?? this.freshArrays();
     this.spare = undefined;
     this.current = next.events;
     this.currentT = next.times;
