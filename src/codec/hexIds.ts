@@ -10,12 +10,17 @@ const HEX_ID = /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/;
 
 export type IdTable = (string | number)[];
 
+/** A lowercase hex digit's character code. */
+const isHexCode = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+
 /** The table with ids replaced by their widths, and the ids' bytes (undefined when there are none). */
 export function packIds(strings: string[]): { table: IdTable; bytes: Buffer | undefined } {
   let at: number[] = [];
   for (let i = 0; i < strings.length; i++) {
     const s = strings[i];
-    if (typeof s === 'string' && (s.length === 16 || s.length === 32)) at.push(i);
+    // Both ends checked: a name or attribute of an id's length (`http.status_text`)
+    // would otherwise send every id of the block through the regex below (~75 ns each).
+    if (typeof s === 'string' && (s.length === 16 || s.length === 32) && isHexCode(s.charCodeAt(0)) && isHexCode(s.charCodeAt(s.length - 1))) at.push(i);
   }
   // Usually every candidate is an id: one conversion checks them all.
   let bytes = hexBytes(strings, at);

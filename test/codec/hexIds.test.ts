@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { packIds, unpackIds } from '../../src/codec/hexIds.js';
 
 const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
@@ -11,6 +11,20 @@ describe('hex ids in a block string table', () => {
     expect(table).toEqual(['span.start', 1, 0, 'GET /api/cart/xy', 'B7AD6B7169203331', 'b7ad6b716920333', '0af7651916cd43dd8448eb211c80319z']);
     expect(bytes).toHaveLength(24);
     expect(unpackIds(table, bytes)).toEqual(strings);
+  });
+
+  it('converts all ids in one pass when the other strings of their lengths do not start or end like hex', () => {
+    // A key or span name of an id's length used to send every id of the block through a regex.
+    const strings = ['http.status_text', 'GET /api/v1/user', '0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', 'checkout.completed.v2.eu-west-1x'];
+    const test = vi.spyOn(RegExp.prototype, 'test');
+    try {
+      const { table, bytes } = packIds(strings);
+      expect(test).not.toHaveBeenCalled();
+      expect(table).toEqual(['http.status_text', 'GET /api/v1/user', 1, 0, 'checkout.completed.v2.eu-west-1x']);
+      expect(unpackIds(table, bytes)).toEqual(strings);
+    } finally {
+      test.mockRestore();
+    }
   });
 
   it('round-trips any mix of ids and near misses (seeded)', () => {
