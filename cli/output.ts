@@ -47,9 +47,8 @@ export function toJson(value: unknown): unknown {
   if (value instanceof RegExp) return { $regexp: String(value) };
   if (ArrayBuffer.isView(value)) return { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'), type: value.constructor.name };
   if (value instanceof ArrayBuffer) return { $bytes: Buffer.from(value).toString('base64'), type: 'ArrayBuffer' };
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value)) out[k] = toJson((value as Record<string, unknown>)[k]);
-  return out;
+  // fromEntries defines fields: an own `__proto__` key (JSON.parse makes them) stays a field instead of setting the prototype.
+  return Object.fromEntries(Object.keys(value).map((k) => [k, toJson((value as Record<string, unknown>)[k])]));
 }
 
 /** Like toJson for our own result objects: an undefined field is left out instead of tagged. */
