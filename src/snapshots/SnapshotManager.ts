@@ -28,7 +28,7 @@ import { createSnapshotStore } from './LevelSnapshotStore.js';
 import { writePlain } from './PlainCheckpoints.js';
 import { encodeExport, parseExport } from './exportImport.js';
 import { exportEntries, importEntries } from './SnapshotTransfer.js';
-import { planRemoval, planRetention } from './retention.js';
+import { planRemoval, planRetention, retentionActive } from './retention.js';
 import { describeChanges, summarize } from './structuralDiff.js';
 import { FoldRunner } from './FoldRunner.js';
 import { RecordFactory } from './RecordFactory.js';
@@ -253,6 +253,8 @@ export class SnapshotManager extends EventEmitter {
 
   /** Inside the session's queue. */
   protected async retain(sessionId: string): Promise<string[]> {
+    // Without a policy nothing goes: planning would sort every snapshot of the session after each checkpoint.
+    if (!retentionActive(this.config)) return [];
     const protect = new Set<string>();
     const base = this.sessions.get(sessionId)?.base;
     if (base) protect.add(base.id);

@@ -15,6 +15,7 @@ export const DEFAULT_CONFIG: SnapshotConfig = {
   checksumValidation: true,
   taggedSnapshotsOnly: false,
   maxIncrementalChain: 16,
+  fullBelowBytes: 65_536,
 };
 
 export function invalidArgument(message: string, details: Record<string, unknown> = {}): HindsightError {
@@ -34,7 +35,7 @@ function bool(v: unknown, name: string): boolean {
 export function resolveConfig(partial: Partial<SnapshotConfig>): SnapshotConfig {
   const c: SnapshotConfig = { ...DEFAULT_CONFIG };
   for (const [k, v] of Object.entries(partial)) if (v !== undefined) (c as unknown as Record<string, unknown>)[k] = v;
-  for (const k of ['automaticInterval', 'eventInterval', 'maxRetentionTime', 'maxSnapshots', 'compressionThreshold'] as const) nonNegInt(c[k], k);
+  for (const k of ['automaticInterval', 'eventInterval', 'maxRetentionTime', 'maxSnapshots', 'compressionThreshold', 'fullBelowBytes'] as const) nonNegInt(c[k], k);
   if (nonNegInt(c.maxIncrementalChain, 'maxIncrementalChain') < 1) throw invalidArgument('maxIncrementalChain must be at least 1');
   for (const k of ['compressionEnabled', 'persistenceEnabled', 'incrementalEnabled', 'checksumValidation', 'taggedSnapshotsOnly'] as const) bool(c[k], k);
   if (!['memory', 'disk', 'hybrid'].includes(c.storageType)) throw invalidArgument(`storageType must be 'memory', 'disk' or 'hybrid', got ${String(c.storageType)}`);

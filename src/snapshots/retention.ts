@@ -8,6 +8,11 @@ import type { SnapshotConfig, SnapshotMeta } from './types.js';
 
 export type RetentionPolicy = Pick<SnapshotConfig, 'maxSnapshots' | 'maxRetentionTime' | 'taggedSnapshotsOnly'>;
 
+/** Whether `policy` can remove anything (the recorder's default keeps every checkpoint). */
+export function retentionActive(policy: RetentionPolicy): boolean {
+  return policy.taggedSnapshotsOnly || policy.maxRetentionTime > 0 || policy.maxSnapshots > 0;
+}
+
 /**
  * Which snapshots of one session retention removes (ids, oldest first).
  * `session` is in seq order. The newest snapshot and the `protect`ed ones

@@ -72,6 +72,13 @@ export interface SnapshotConfig {
   /** A full checkpoint at least every K incrementals. Default 16. */
   maxIncrementalChain: number;
   /**
+   * A checkpoint of tracked state is a full, read from the tracker, while
+   * the last one's chain holds fewer stored-raw bytes than this: for a small
+   * state that is as cheap as an incremental, and spares the fold a worker
+   * would soon run. 0: incrementals whatever the size. Default 65,536.
+   */
+  fullBelowBytes: number;
+  /**
    * AES-256-GCM key (32 bytes, or 64 hex chars, or base64) for encryption at
    * rest; falls back to env HINDSIGHT_SNAPSHOT_KEY. Absent: no encryption.
    */

@@ -1,9 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { ManualClock } from '../../src/Clock.js';
 import { EventLog } from '../../src/log/EventLog.js';
 import { StateTracker } from '../../src/tracking/Tracker.js';
 import { SnapshotManager } from '../../src/snapshots/SnapshotManager.js';
+import { FoldRunner } from '../../src/snapshots/FoldRunner.js';
+import { SnapshotRegistry } from '../../src/snapshots/SnapshotRegistry.js';
 import type { StorageType } from '../../src/snapshots/types.js';
 import { deepEqualExact } from '../fixtures/deepEqualExact.js';
 import { buildValue, mutationProgramArb, runStep, startProgram } from '../fixtures/mutationPrograms.js';
@@ -29,8 +31,10 @@ describe.each(cases)('tracked checkpoints (%s, %s)', (factory, storageType, inWo
 
   it('every checkpoint reconstructs the tracked state at its seq; promoted fulls equal the fold of their chain', async () => {
     await fc.assert(
-      fc.asyncProperty(mutationProgramArb({ maxSteps: 30 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), async (program, chain, every) => {
-        const { store, clock, log, tracker, manager } = await trackedSession(factory, storageType, { maxIncrementalChain: chain, foldInWorker: inWorker, maxSnapshots: 0 });
+      fc.asyncProperty(mutationProgramArb({ maxSteps: 30 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.boolean(), async (program, chain, every, small) => {
+        // These states are small: with the default fullBelowBytes every checkpoint is a full; with 0, incrementals and promotions.
+        const fullBelowBytes = small ? 65_536 : 0;
+        const { store, clock, log, tracker, manager } = await trackedSession(factory, storageType, { maxIncrementalChain: chain, foldInWorker: inWorker, maxSnapshots: 0, fullBelowBytes });
         const root = tracker.track('root', buildValue(program.initial) as object);
         const truth = new Map<string, { state: unknown; seq: number; t: number }>();
         const take = (id: string | undefined) => {
@@ -58,9 +62,13 @@ describe.each(cases)('tracked checkpoints (%s, %s)', (factory, storageType, inWo
           const d = deepEqualExact(await manager.reconstructState(id), want.state);
           expect(d, `snapshot ${id} (${meta.type})`).toBeUndefined();
         }
-        // The initial full plus one promotion per `chain` incrementals (when there were that many).
-        const incrementalsTaken = truth.size - 1;
-        expect(fulls.length).toBeGreaterThanOrEqual(1 + (incrementalsTaken >= chain ? 1 : 0));
+        if (small && [...truth.keys()].every((id) => manager.getMetadata(id)!.rawSize < fullBelowBytes)) {
+          expect(fulls.length).toBe(truth.size);
+        } else {
+          // The initial full plus one promotion per `chain` incrementals (when there were that many).
+          const incrementalsTaken = truth.size - 1;
+          expect(fulls.length).toBeGreaterThanOrEqual(1 + (incrementalsTaken >= chain ? 1 : 0));
+        }
         await manager.shutdown();
         await log.close();
         await store.close();
@@ -72,7 +80,7 @@ describe.each(cases)('tracked checkpoints (%s, %s)', (factory, storageType, inWo
 
 describe('tracked incrementals', () => {
   it('read only the dirty paths: no copy of the whole state after the first full', async () => {
-    const { store, log, tracker, manager } = await trackedSession(memoryStores(), 'memory');
+    const { store, log, tracker, manager } = await trackedSession(memoryStores(), 'memory', { fullBelowBytes: 0 });
     const s = tracker.track('s', { a: { x: 1 }, b: Array.from({ length: 1000 }, (_, i) => ({ i })) });
     await manager.attachTracker(log.sessionId, tracker, log);
     let wholeCopies = 0;
@@ -86,6 +94,64 @@ describe('tracked incrementals', () => {
     await manager.shutdown();
     await log.close();
     await store.close();
+  });
+});
+
+describe('tracked checkpoints of a small state', () => {
+  it('are fulls read from the tracker, with no fold, until the state reaches fullBelowBytes; then incrementals', async () => {
+    const fold = vi.spyOn(FoldRunner.prototype, 'fold');
+    const { store, log, tracker, manager } = await trackedSession(memoryStores(), 'memory', { fullBelowBytes: 1024, maxIncrementalChain: 2 });
+    try {
+      const s = tracker.track('s', { n: 0, list: [] as string[] });
+      await manager.attachTracker(log.sessionId, tracker, log);
+      const types: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        s.n = i;
+        types.push(manager.getMetadata((await manager.checkpoint(log.sessionId))!)!.type);
+      }
+      expect(types).toEqual(Array(6).fill('full'));
+      await manager.idle();
+      expect(fold).not.toHaveBeenCalled();
+      // Past the limit (the chain's bytes bound the state's size): incrementals, and a fold when their chain is due.
+      s.list.push('x'.repeat(2000));
+      expect(manager.getMetadata((await manager.checkpoint(log.sessionId))!)!.type).toBe('full');
+      const next: string[] = [];
+      let last = '';
+      for (let i = 0; i < 3; i++) {
+        s.n = 100 + i;
+        last = (await manager.checkpoint(log.sessionId))!;
+        next.push(manager.getMetadata(last)!.type);
+      }
+      expect(next).toEqual(['incremental', 'incremental', 'incremental']);
+      await manager.idle();
+      expect(fold).toHaveBeenCalled();
+      expect(deepEqualExact(await manager.reconstructState(last), { s: { n: 102, list: ['x'.repeat(2000)] } })).toBeUndefined();
+    } finally {
+      fold.mockRestore();
+      await manager.shutdown();
+      await log.close();
+      await store.close();
+    }
+  });
+
+  it('with no retention policy, do not walk the session snapshots after each checkpoint', async () => {
+    const session = vi.spyOn(SnapshotRegistry.prototype, 'session');
+    const { store, log, tracker, manager } = await trackedSession(memoryStores(), 'memory', { maxSnapshots: 0, maxRetentionTime: 0 });
+    try {
+      const s = tracker.track('s', { n: 0 });
+      await manager.attachTracker(log.sessionId, tracker, log);
+      for (let i = 0; i < 20; i++) {
+        s.n = i + 1;
+        await manager.checkpoint(log.sessionId);
+      }
+      expect(session).not.toHaveBeenCalled();
+      expect(await manager.searchSnapshots({ sessionId: log.sessionId })).toHaveLength(21);
+    } finally {
+      session.mockRestore();
+      await manager.shutdown();
+      await log.close();
+      await store.close();
+    }
   });
 });
 
