@@ -50,6 +50,11 @@ export interface TrackedSession {
   pending: number;
   /** The ops already taken from the tracker did not all reach the store: the next checkpoint must be a full. */
   broken: boolean;
+  /** Checkpoints taken (read from the tracker), and the number of the latest full among them. */
+  taken: number;
+  lastFullTaken: number;
+  /** The number of the latest checkpoint whose write failed (0: none). */
+  lastFailed: number;
   poll?: NodeJS.Timeout;
   /** Ids being promoted to fulls. */
   promoting: Set<string>;
@@ -68,7 +73,7 @@ export class TrackedCheckpoints {
   }
 
   attach(sessionId: string, tracker: StateTracker, log: EventLog): void {
-    this.sessions.set(sessionId, { tracker, log, names: new Set(), lastSeq: -1, pending: 0, broken: false, promoting: new Set() });
+    this.sessions.set(sessionId, { tracker, log, names: new Set(), lastSeq: -1, pending: 0, broken: false, taken: 0, lastFullTaken: 0, lastFailed: 0, promoting: new Set() });
   }
 
   detach(sessionId: string): void {
@@ -80,16 +85,20 @@ export class TrackedCheckpoints {
    * Takes a checkpoint now. The synchronous part (before the first await)
    * reads the tracker: O(changes) for an incremental. Resolves with the id,
    * or undefined when nothing happened since the last one. A full is read
-   * from the tracker (O(state)) only for the first checkpoint, or when the
-   * chain broke (a failed write, or its last snapshot deleted).
+   * from the tracker (O(state)) for the first checkpoint, when the chain
+   * broke (a failed write, or its last snapshot deleted), with incrementals
+   * off, or while the state is small (see fullIsCheap).
    */
   checkpoint(sessionId: string, options: CreateSnapshotOptions = {}): Promise<string | undefined> {
     const s = this.sessions.get(sessionId)!;
     const t0 = performance.now();
     const stamp = { seq: s.log.lastSeq, t: s.log.lastEventT };
-    const full = s.broken || (s.pending === 0 && (this.lastId(sessionId) === undefined || this.fullIsCheap(sessionId)));
+    // Needed: the first, or after a failed write. Chosen: incrementals off, or a state small enough to read whole.
+    const needed = s.broken || (s.pending === 0 && this.lastId(sessionId) === undefined);
+    const full = needed || !this.host.config.incrementalEnabled || (s.pending === 0 && this.fullIsCheap(sessionId));
     let payload: unknown;
     if (full) {
+      if (!needed && !this.changedSince(s, stamp.seq)) return Promise.resolve(undefined);
       payload = this.fullState(s);
       s.broken = false;
     } else {
@@ -98,13 +107,18 @@ export class TrackedCheckpoints {
     }
     s.lastSeq = stamp.seq;
     s.pending++;
+    // An incremental holds the changes since the checkpoint taken before it:
+    // it is exact only if every checkpoint since the last full reached the store.
+    const number = ++s.taken;
+    const chainStart = full ? number : s.lastFullTaken;
+    if (full) s.lastFullTaken = number;
     const readMs = performance.now() - t0;
     const { internals } = this.host;
     return internals.serial(sessionId, async () => {
       try {
         const t1 = performance.now();
         const baseId = full ? undefined : this.lastId(sessionId);
-        if (!full && (s.broken || baseId === undefined)) {
+        if (!full && (s.lastFailed >= chainStart || baseId === undefined)) {
           throw new HindsightError(ErrorCodes.WRITE_FAILED, `checkpoint of session ${sessionId} at seq ${stamp.seq} lost its base; the next one is a full`, { sessionId });
         }
         const raw = packStandalone(payload);
@@ -122,6 +136,7 @@ export class TrackedCheckpoints {
         return meta.id;
       } catch (err) {
         s.broken = true;
+        s.lastFailed = Math.max(s.lastFailed, number);
         throw err;
       } finally {
         s.pending--;
@@ -144,6 +159,13 @@ export class TrackedCheckpoints {
     let bytes = 0;
     for (const m of incs) bytes += m.rawSize;
     return bytes * 2 >= full.rawSize;
+  }
+
+  /** Whether anything happened since the last checkpoint taken: events, changed paths or newly tracked names. */
+  private changedSince(s: TrackedSession, seq: number): boolean {
+    if (seq !== s.lastSeq || s.tracker.names().some((n) => !s.names.has(n))) return true;
+    // Nothing appended, yet something may be dirty (a write the closed log refused): takeDirty is what fullState would reset anyway.
+    return s.tracker.takeDirty().size > 0;
   }
 
   /** The dirty paths as ops, plus names tracked since the last checkpoint. */
@@ -186,7 +208,6 @@ export class TrackedCheckpoints {
    */
   private fullIsCheap(sessionId: string): boolean {
     const { config, internals } = this.host;
-    if (!config.incrementalEnabled) return true;
     const id = this.lastId(sessionId);
     if (config.fullBelowBytes === 0 || id === undefined) return false;
     let bytes = 0;

@@ -6,6 +6,8 @@ import { StateTracker } from '../../src/tracking/Tracker.js';
 import { SnapshotManager } from '../../src/snapshots/SnapshotManager.js';
 import { FoldRunner } from '../../src/snapshots/FoldRunner.js';
 import { SnapshotRegistry } from '../../src/snapshots/SnapshotRegistry.js';
+import { MemorySnapshotStore, type SnapshotWrite } from '../../src/snapshots/SnapshotStore.js';
+import { openStore } from '../../src/store/Store.js';
 import type { StorageType } from '../../src/snapshots/types.js';
 import { deepEqualExact } from '../fixtures/deepEqualExact.js';
 import { buildValue, mutationProgramArb, runStep, startProgram } from '../fixtures/mutationPrograms.js';
@@ -106,10 +108,12 @@ describe('tracked checkpoints of a small state', () => {
       await manager.attachTracker(log.sessionId, tracker, log);
       const types: string[] = [];
       for (let i = 0; i < 6; i++) {
-        s.n = i;
+        s.n = i + 1;
         types.push(manager.getMetadata((await manager.checkpoint(log.sessionId))!)!.type);
       }
       expect(types).toEqual(Array(6).fill('full'));
+      // Nothing happened since: no checkpoint, full or not.
+      expect(await manager.checkpoint(log.sessionId)).toBeUndefined();
       await manager.idle();
       expect(fold).not.toHaveBeenCalled();
       // Past the limit (the chain's bytes bound the state's size): incrementals, and a fold when their chain is due.
@@ -134,6 +138,25 @@ describe('tracked checkpoints of a small state', () => {
     }
   });
 
+  it('are all fulls with incrementalEnabled false, overlapping calls included', async () => {
+    const { store, log, tracker, manager } = await trackedSession(memoryStores(), 'memory', { incrementalEnabled: false, fullBelowBytes: 0 });
+    try {
+      const s = tracker.track('s', { n: 0 });
+      const first = manager.attachTracker(log.sessionId, tracker, log);
+      s.n = 1;
+      const second = manager.checkpoint(log.sessionId);
+      s.n = 2;
+      const third = manager.checkpoint(log.sessionId);
+      const ids = await Promise.all([first, second, third]);
+      expect(ids.map((id) => manager.getMetadata(id!)!.type)).toEqual(['full', 'full', 'full']);
+      expect(deepEqualExact(await manager.reconstructState(ids[2]!), { s: { n: 2 } })).toBeUndefined();
+    } finally {
+      await manager.shutdown();
+      await log.close();
+      await store.close();
+    }
+  });
+
   it('with no retention policy, do not walk the session snapshots after each checkpoint', async () => {
     const session = vi.spyOn(SnapshotRegistry.prototype, 'session');
     const { store, log, tracker, manager } = await trackedSession(memoryStores(), 'memory', { maxSnapshots: 0, maxRetentionTime: 0 });
@@ -148,6 +171,51 @@ describe('tracked checkpoints of a small state', () => {
       expect(await manager.searchSnapshots({ sessionId: log.sessionId })).toHaveLength(21);
     } finally {
       session.mockRestore();
+      await manager.shutdown();
+      await log.close();
+      await store.close();
+    }
+  });
+});
+
+/** Fails the next `failNext` writes. */
+class FlakyStore extends MemorySnapshotStore {
+  failNext = 0;
+  override async write(batch: SnapshotWrite[]): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('injected write failure');
+    }
+    return super.write(batch);
+  }
+}
+
+describe('tracked checkpoints after a failed write', () => {
+  it('refuse an incremental queued behind the failed one, even when a full taken meanwhile mended the chain', async () => {
+    const store = await openStore({ memory: true });
+    const log = await EventLog.create(store, { clock: new ManualClock(1_650_000_000_000_000) });
+    const tracker = new StateTracker(log, { activeContext: () => undefined });
+    const flaky = new FlakyStore();
+    const manager = new SnapshotManager({ store, snapshotStore: flaky, maxRetentionTime: 0, maxSnapshots: 0, foldInWorker: false, fullBelowBytes: 0 });
+    manager.on('error', () => {});
+    try {
+      const s = tracker.track('s', { a: 0, b: 0 });
+      await manager.attachTracker(log.sessionId, tracker, log);
+      s.a = 1;
+      flaky.failNext = 1;
+      const failed = manager.checkpoint(log.sessionId);
+      s.b = 1;
+      // Holds only b's change: without a's, it would rebuild { a: 0, b: 1 }.
+      const queued = manager.checkpoint(log.sessionId);
+      await failed.catch(() => {});
+      // Taken before the queued one is written: a full, since the chain broke.
+      const mending = manager.checkpoint(log.sessionId);
+      await expect(failed).rejects.toThrow('injected');
+      await expect(queued).rejects.toMatchObject({ code: 'HINDSIGHT_WRITE_FAILED' });
+      const full = await mending;
+      expect(manager.getMetadata(full!)!.type).toBe('full');
+      expect(deepEqualExact(await manager.reconstructState(full!), { s: { a: 1, b: 1 } })).toBeUndefined();
+    } finally {
       await manager.shutdown();
       await log.close();
       await store.close();
