@@ -131,15 +131,18 @@ async function load(port: number, ms: number, concurrency: number): Promise<{ do
   const end = performance.now() + ms;
   let done = 0;
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        await get(port, '/items/1', agent);
-        done++;
-      }
-    }),
-  );
-  agent.destroy();
+  try {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() < end) {
+          await get(port, '/items/1', agent);
+          done++;
+        }
+      }),
+    );
+  } finally {
+    agent.destroy();
+  }
   return { done, rps: done / ((performance.now() - t0) / 1000) };
 }
 
@@ -159,9 +162,12 @@ interface Server {
 
 async function startServer(mode: Mode, dir: string): Promise<Server> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', mode, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // A child killed by a signal has no exit code, only a signal code.
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
   const stop = async () => {
+    if (exited()) return;
     child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.on('exit', resolve)));
+    await new Promise((resolve) => (exited() ? resolve(null) : child.once('exit', resolve)));
   };
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -169,6 +175,7 @@ async function startServer(mode: Mode, dir: string): Promise<Server> {
         const m = /port (\d+)/.exec(String(b));
         if (m) resolve(Number(m[1]));
       });
+      child.on('error', reject);
       child.on('exit', () => reject(new Error(`server (${mode}) exited early`)));
     });
     return { port, stop };
