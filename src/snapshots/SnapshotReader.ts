@@ -58,9 +58,27 @@ export class SnapshotReader {
     return out.reverse();
   }
 
-  /** The state at `meta`, decoded (real -0), a fresh tree the caller owns. */
+  /**
+   * The state at `meta`, decoded (real -0), a fresh tree the caller owns.
+   * A promotion or a rebase may rewrite a record of the chain under the same
+   * id while it is read (those run in the session's queue, reads do not):
+   * the record then disagrees with the metadata taken before, and the chain
+   * is read again from the registry's current metadata, the same state.
+   */
   async state(meta: SnapshotMeta): Promise<unknown> {
-    const [full, ...incs] = this.chain(meta);
+    let chain = this.chain(meta);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.applyChain(chain);
+      } catch (err) {
+        const now = this.registry.get(meta.id);
+        if (attempt === 3 || now === undefined || chain.every((m) => this.registry.get(m.id) === m)) throw err;
+        chain = this.chain(now);
+      }
+    }
+  }
+
+  private async applyChain([full, ...incs]: SnapshotMeta[]): Promise<unknown> {
     let state = unpackPayload(full, await this.raw(full));
     for (const inc of incs) {
       const ops = await this.ops(inc);

@@ -135,7 +135,8 @@ export class TrackedCheckpoints {
         await internals.retain(sessionId);
         return meta.id;
       } catch (err) {
-        s.broken = true;
+        // A failure before the latest full taken breaks no chain still growing: that full starts it.
+        if (number >= s.lastFullTaken) s.broken = true;
         s.lastFailed = Math.max(s.lastFailed, number);
         throw err;
       } finally {

@@ -215,6 +215,43 @@ describe('tracked checkpoints after a failed write', () => {
       const full = await mending;
       expect(manager.getMetadata(full!)!.type).toBe('full');
       expect(deepEqualExact(await manager.reconstructState(full!), { s: { a: 1, b: 1 } })).toBeUndefined();
+      // The refused one came before that full: the chain the full started goes on with incrementals.
+      s.a = 2;
+      const next = await manager.checkpoint(log.sessionId);
+      expect(manager.getMetadata(next!)!.type).toBe('incremental');
+      expect(deepEqualExact(await manager.reconstructState(next!), { s: { a: 2, b: 1 } })).toBeUndefined();
+    } finally {
+      await manager.shutdown();
+      await log.close();
+      await store.close();
+    }
+  });
+});
+
+/** Reads take two turns of the event loop, as a busy disk's may. */
+class SlowReads extends MemorySnapshotStore {
+  override async getRecord(meta: Parameters<MemorySnapshotStore['getRecord']>[0]) {
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    return super.getRecord(meta);
+  }
+}
+
+describe('tracked checkpoints read while promoted', () => {
+  it('read the record rewritten under the same id instead of reporting it corrupt', async () => {
+    const store = await openStore({ memory: true });
+    const log = await EventLog.create(store, { clock: new ManualClock(1_650_000_000_000_000) });
+    const tracker = new StateTracker(log, { activeContext: () => undefined });
+    const manager = new SnapshotManager({ store, snapshotStore: new SlowReads(), maxRetentionTime: 0, maxSnapshots: 0, fullBelowBytes: 0, maxIncrementalChain: 1, foldInWorker: false });
+    try {
+      const s = tracker.track('s', { n: 0 });
+      await manager.attachTracker(log.sessionId, tracker, log);
+      s.n = 1;
+      // An incremental whose chain is due at once: its promotion commits while this read waits.
+      const id = (await manager.checkpoint(log.sessionId))!;
+      expect(deepEqualExact(await manager.reconstructState(id), { s: { n: 1 } })).toBeUndefined();
+      await manager.idle();
+      expect(manager.getMetadata(id)!.type).toBe('full');
     } finally {
       await manager.shutdown();
       await log.close();
