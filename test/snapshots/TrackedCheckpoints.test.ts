@@ -7,7 +7,6 @@ import { SnapshotManager } from '../../src/snapshots/SnapshotManager.js';
 import { FoldRunner } from '../../src/snapshots/FoldRunner.js';
 import { SnapshotRegistry } from '../../src/snapshots/SnapshotRegistry.js';
 import { MemorySnapshotStore, type SnapshotWrite } from '../../src/snapshots/SnapshotStore.js';
-import { openStore } from '../../src/store/Store.js';
 import type { StorageType } from '../../src/snapshots/types.js';
 import { deepEqualExact } from '../fixtures/deepEqualExact.js';
 import { buildValue, mutationProgramArb, runStep, startProgram } from '../fixtures/mutationPrograms.js';
@@ -192,11 +191,8 @@ class FlakyStore extends MemorySnapshotStore {
 
 describe('tracked checkpoints after a failed write', () => {
   it('refuse an incremental queued behind the failed one, even when a full taken meanwhile mended the chain', async () => {
-    const store = await openStore({ memory: true });
-    const log = await EventLog.create(store, { clock: new ManualClock(1_650_000_000_000_000) });
-    const tracker = new StateTracker(log, { activeContext: () => undefined });
     const flaky = new FlakyStore();
-    const manager = new SnapshotManager({ store, snapshotStore: flaky, maxRetentionTime: 0, maxSnapshots: 0, foldInWorker: false, fullBelowBytes: 0 });
+    const { store, log, tracker, manager } = await trackedSession(memoryStores(), 'memory', { snapshotStore: flaky, maxSnapshots: 0, foldInWorker: false, fullBelowBytes: 0 });
     manager.on('error', () => {});
     try {
       const s = tracker.track('s', { a: 0, b: 0 });
@@ -239,10 +235,7 @@ class SlowReads extends MemorySnapshotStore {
 
 describe('tracked checkpoints read while promoted', () => {
   it('read the record rewritten under the same id instead of reporting it corrupt', async () => {
-    const store = await openStore({ memory: true });
-    const log = await EventLog.create(store, { clock: new ManualClock(1_650_000_000_000_000) });
-    const tracker = new StateTracker(log, { activeContext: () => undefined });
-    const manager = new SnapshotManager({ store, snapshotStore: new SlowReads(), maxRetentionTime: 0, maxSnapshots: 0, fullBelowBytes: 0, maxIncrementalChain: 1, foldInWorker: false });
+    const { store, log, tracker, manager } = await trackedSession(memoryStores(), 'memory', { snapshotStore: new SlowReads(), maxSnapshots: 0, fullBelowBytes: 0, maxIncrementalChain: 1, foldInWorker: false });
     try {
       const s = tracker.track('s', { n: 0 });
       await manager.attachTracker(log.sessionId, tracker, log);
