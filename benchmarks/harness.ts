@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, statSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { request, type RequestOptions } from 'node:http';
@@ -43,6 +44,14 @@ export function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
 }
 
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Sends `signal` to a child unless it has exited, and waits for its exit (a child killed by a signal has no exit code, only a signal code). */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  if (exited()) return;
+  child.kill(signal);
+  await new Promise((resolve) => (exited() ? resolve(null) : child.once('exit', resolve)));
+}
 
 export function round(n: number, digits = 2): number {
   const f = 10 ** digits;

@@ -32,7 +32,7 @@ import { openStore } from '../src/store/Store.js';
 import { EventLog } from '../src/log/EventLog.js';
 import { RecordingSpanProcessor } from '../instrumentation/RecordingSpanProcessor.js';
 import { createRedactor } from '../instrumentation/redact.js';
-import { httpGet, median, round, withTempDir, type BenchOptions, type Figures } from './harness.js';
+import { httpGet, median, round, stopChild, withTempDir, yieldToLoop, type BenchOptions, type Figures } from './harness.js';
 
 const noopExporter = {
   export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }),
@@ -40,13 +40,17 @@ const noopExporter = {
 };
 
 const BURST = 100;
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Wall time and process CPU time (all threads) per span, in ns. */
-async function spanRound(processors: tracing.SpanProcessor[], n: number, flush: () => Promise<void>): Promise<{ ns: number; cpuNs: number }> {
+interface SpanTiming {
+  ns: number;
+  cpuNs: number;
+}
+
+async function spanRound(processors: tracing.SpanProcessor[], n: number, flush: () => Promise<void>): Promise<SpanTiming> {
   const provider = new tracing.BasicTracerProvider({ spanProcessors: processors });
   const tracer = provider.getTracer('bench');
-  await turn();
+  await yieldToLoop();
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
@@ -55,7 +59,7 @@ async function spanRound(processors: tracing.SpanProcessor[], n: number, flush: 
     span.setAttribute('http.route', '/items/:id');
     span.setAttribute('item.id', i);
     span.end();
-    if (i % BURST === BURST - 1) await turn();
+    if (i % BURST === BURST - 1) await yieldToLoop();
   }
   await flush();
   const ns = Number(process.hrtime.bigint() - t0) / n;
@@ -70,8 +74,8 @@ async function spanBench(quick: boolean): Promise<Figures> {
   return withTempDir(async (dir) => {
     const store = await openStore({ dir });
     const log = await EventLog.create(store, { name: 'span-bench' });
-    const otel: { ns: number; cpuNs: number }[] = [];
-    const hindsight: { ns: number; cpuNs: number }[] = [];
+    const otel: SpanTiming[] = [];
+    const hindsight: SpanTiming[] = [];
     // Round 0 warms both up (V8 compiles the span paths) and is not counted.
     for (let r = -1; r < rounds; r++) {
       const o = await spanRound([new tracing.BatchSpanProcessor(noopExporter as any)], n, async () => {});
@@ -162,13 +166,7 @@ interface Server {
 
 async function startServer(mode: Mode, dir: string): Promise<Server> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', mode, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  // A child killed by a signal has no exit code, only a signal code.
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
-  const stop = async () => {
-    if (exited()) return;
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (exited() ? resolve(null) : child.once('exit', resolve)));
-  };
+  const stop = () => stopChild(child);
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout.on('data', (b) => {

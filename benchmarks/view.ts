@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { httpGet, median, percentile, round, type Figures } from './harness.js';
+import { httpGet, median, percentile, round, stopChild, type Figures } from './harness.js';
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
@@ -46,7 +46,6 @@ export async function viewerFigures(dir: string, session: string, probes: number
       'view.stateP95Ms': round(percentile(times, 95), 1),
     };
   } finally {
-    child.kill('SIGINT');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.on('exit', resolve)));
+    await stopChild(child, 'SIGINT');
   }
 }

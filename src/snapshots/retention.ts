@@ -21,7 +21,7 @@ export function retentionActive(policy: RetentionPolicy): boolean {
  * removed snapshot, so any subset is safe to remove.
  */
 export function planRetention(session: SnapshotMeta[], policy: RetentionPolicy, nowMs: number, protect: ReadonlySet<string>): string[] {
-  if (session.length === 0) return [];
+  if (session.length === 0 || !retentionActive(policy)) return [];
   const newest = session[session.length - 1].id;
   const keep = (m: SnapshotMeta) => m.id === newest || protect.has(m.id);
   const out = new Set<string>();
