@@ -7,6 +7,7 @@ import { checksum } from './checksum.js';
 import { packStandalone } from './ValueCodec.js';
 import { ColumnCursor } from './columns.js';
 import { packIds, unpackIds, type IdTable } from './hexIds.js';
+import type { PackBuffers } from './PackBuffers.js';
 import { readPatch, writePatch } from './PatchTuple.js';
 import { readSpanEnd, readSpanStart, writeSpanEnd, writeSpanStart } from './SpanTuple.js';
 import { giveWorkspace, takeWorkspace, type Workspace } from './Workspace.js';
@@ -142,10 +143,17 @@ export function blockInfo({ times }: PendingBlock, firstSeq: number): BlockInfo 
   return { firstSeq, lastSeq: firstSeq + times.length - 1, firstT: times[0], lastT: times[times.length - 1], count: times.length };
 }
 
+/** Where a block's bytes go: a buffer of the pool's (undefined: one of msgpackr's). */
+export interface PackTarget {
+  pool: PackBuffers;
+  buffer: Buffer | undefined;
+}
+
 /** Encodes on the calling thread; `structures` is the packer's shared structure array. */
-export function packBlock(packr: Packr, structures: unknown[], block: PendingBlock): PackedBlock {
+export function packBlock(packr: Packr, structures: unknown[], block: PendingBlock, into?: PackTarget): PackedBlock {
   const ws = takeWorkspace(block.times.length);
-  const raw = packr.pack(toWire(block, ws));
+  const wire = toWire(block, ws);
+  const raw = into ? into.pool.pack(packr, wire, into.buffer) : packr.pack(wire);
   giveWorkspace(ws);
   return { raw, structures: structures.length };
 }
@@ -161,9 +169,9 @@ export interface PackedBlock {
  * (appended directly, not through copyValue) becomes an uncopyable marker
  * instead of costing the block or throwing into the caller.
  */
-export function packBlockSafely(packr: Packr, structures: unknown[], block: PendingBlock): PackedBlock {
+export function packBlockSafely(packr: Packr, structures: unknown[], block: PendingBlock, into?: PackTarget): PackedBlock {
   try {
-    return packBlock(packr, structures, block);
+    return packBlock(packr, structures, block, into);
   } catch {
     for (let i = 0; i < block.times.length; i++) {
       const e = block.events[i];
@@ -173,7 +181,7 @@ export function packBlockSafely(packr: Packr, structures: unknown[], block: Pend
         e.data = { '@hindsight': 'uncopyable', message: (err as Error).message };
       }
     }
-    return packBlock(packr, structures, block);
+    return packBlock(packr, structures, block, into);
   }
 }
 

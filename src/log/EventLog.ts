@@ -5,6 +5,7 @@ import { ErrorCodes, HindsightError } from '../errors.js';
 import { LOG_EVENT_NAMES, type EventInput } from '../events.js';
 import { createPackr, packStandalone } from '../codec/ValueCodec.js';
 import { blockInfo, compressBlock, compressBlockSync, packBlockSafely, type BlockInfo, type PackedBlock } from '../codec/BlockCodec.js';
+import { PackBuffers } from '../codec/PackBuffers.js';
 import { blockKey, sessionKey, structuresKey, timeKey } from '../store/keys.js';
 import { encodeSessionInfo, newSessionId, newSessionInfo, validateSessionId, type SessionInfo, type SessionStatus } from '../store/Sessions.js';
 import { appendSpill, foldOps, readSpill, spillPath, type PutOp } from '../store/SpillFile.js';
@@ -48,6 +49,8 @@ interface BlockArrays {
 interface Sealed {
   info: BlockInfo;
   packed: PackedBlock;
+  /** The pool's buffer `packed.raw` lives in, until the block is compressed. */
+  buffer?: Buffer;
   value?: Buffer;
 }
 
@@ -64,6 +67,7 @@ export class EventLog {
   private readonly clock: Clock;
   private readonly packr: Packr;
   private readonly structures: unknown[] = [];
+  private readonly buffers = new PackBuffers();
   /** How many shared structures a successful batch has stored (spills do not count). */
   private structuresSaved = 0;
   private readonly blockEvents: number;
@@ -221,7 +225,8 @@ export class EventLog {
       // seal() would leave the open block to the packing that never resumes.
       if (packing) while (this.count > 0) this.encodeCurrent();
       else this.seal();
-      const pendingBlocks = [...this.inflight, ...this.sealed];
+      const notCompressing = this.sealed;
+      const pendingBlocks = [...this.inflight, ...notCompressing];
       this.inflight = [];
       this.sealed = [];
       if (status !== 'running') {
@@ -231,11 +236,14 @@ export class EventLog {
       try {
         // Structures always go with a spill: it may be all that survives.
         const { ops } = this.opsFor(pendingBlocks, (b) => b.value ?? compressBlockSync(b.info, b.packed), true);
+        // An inflight block's buffer is still read by its compression: the writer gives it back.
+        for (const b of notCompressing) this.release(b);
         appendSpill(spillPath(this.store.dir, this.sessionId), ops);
         this.spilled = true;
         this.spillGeneration++;
         for (const b of pendingBlocks) this.counters.written += b.info.count;
       } catch (err) {
+        for (const b of notCompressing) this.release(b);
         this.markLost(pendingBlocks);
         throw err;
       }
@@ -253,6 +261,7 @@ export class EventLog {
     this.closed = true;
     // Nothing is appended any more: the block arrays go (a log object may outlive its session).
     this.spare = undefined;
+    this.buffers.clear();
     this.current = [];
     this.currentT = new Float64Array(0);
     this.info.status = status;
@@ -319,13 +328,14 @@ export class EventLog {
     this.currentFirstSeq += block.times.length;
     let packed: PackedBlock | undefined;
     let failure: unknown;
+    const buffer = this.buffers.take();
     // Encoded at once, in seq order (shared structures grow in that order):
     // the event objects die young instead of being promoted while they wait
     // for the writer, which cut GC time by about half on the benchmark mix.
     const started = performance.now();
     packing = true;
     try {
-      packed = packBlockSafely(this.packr, this.structures, block);
+      packed = packBlockSafely(this.packr, this.structures, block, { pool: this.buffers, buffer });
     } catch (err) {
       failure = err;
     } finally {
@@ -338,12 +348,13 @@ export class EventLog {
     // Reported once the packing is over: onError may append or flush.
     releaseHeldReports();
     if (packed === undefined) {
+      if (buffer) this.buffers.give(buffer);
       this.markLost([{ info }]);
       this.report(failure);
       return;
     }
     this.counters.encodeMs += performance.now() - started;
-    this.sealed.push({ info, packed });
+    this.sealed.push({ info, packed, buffer });
   }
 
   private startWriter(): void {
@@ -354,6 +365,13 @@ export class EventLog {
     const waiters = this.progress;
     this.progress = [];
     for (const w of waiters) w();
+  }
+
+  /** Gives a block's buffer back to the pool: its packed bytes are read no more. */
+  private release(b: Sealed): void {
+    if (b.buffer === undefined) return;
+    this.buffers.give(b.buffer);
+    b.buffer = undefined;
   }
 
   /** Events that will never be stored: counted, and their seq ranges kept in the session metadata. */
@@ -378,7 +396,15 @@ export class EventLog {
         this.inflight = blocks;
         try {
           // lz4 runs on the libuv pool, all blocks of the batch in parallel.
-          await Promise.all(blocks.map(async (b) => (b.value = await compressBlock(b.info, b.packed))));
+          await Promise.all(
+            blocks.map(async (b) => {
+              try {
+                b.value = await compressBlock(b.info, b.packed);
+              } finally {
+                this.release(b);
+              }
+            }),
+          );
           if (this.inflight !== blocks) continue; // flushSync took them over
           const { ops, structures } = this.opsFor(blocks, (b) => b.value!);
           await this.store.db.batch(ops.map(([key, value]) => ({ type: 'put' as const, key, value })));

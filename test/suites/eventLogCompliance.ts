@@ -89,6 +89,22 @@ export function eventLogCompliance(factory: StoreFactory): void {
       await store.close();
     });
 
+    it('keeps each block its own bytes while later blocks pack into reused buffers', async () => {
+      const store = await factory.open();
+      const log = await EventLog.create(store, { blockEvents: 16 });
+      // Bursts seal many blocks while earlier ones are still being compressed,
+      // and some blocks outgrow the pool's buffers (a 300 KB value).
+      const data = Array.from({ length: 2000 }, (_, i) => ({ i, text: `${i}`.repeat(i % 50), big: i % 700 === 3 ? 'x'.repeat(300_000 + i) : undefined }));
+      for (const [i, d] of data.entries()) {
+        log.append({ kind: 'custom', name: 'burst', data: d });
+        if (i % 300 === 299) await new Promise((r) => setImmediate(r));
+      }
+      await log.close();
+      const events = await collect(new EventReader(store, log.sessionId));
+      expect(events.map((e) => e.data)).toEqual(data);
+      await store.close();
+    });
+
     it('answers seq and time ranges, both directions, with filters, like a brute-force scan (property)', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 60 }), fc.nat(), fc.nat(), fc.boolean(), async (steps, a, b, reverse) => {
