@@ -143,25 +143,21 @@ export function blockInfo({ times }: PendingBlock, firstSeq: number): BlockInfo 
   return { firstSeq, lastSeq: firstSeq + times.length - 1, firstT: times[0], lastT: times[times.length - 1], count: times.length };
 }
 
-/** Where a block's bytes go: a buffer of the pool's (undefined: one of msgpackr's). */
-export interface PackTarget {
-  pool: PackBuffers;
-  buffer: Buffer | undefined;
-}
-
-/** Encodes on the calling thread; `structures` is the packer's shared structure array. */
-export function packBlock(packr: Packr, structures: unknown[], block: PendingBlock, into?: PackTarget): PackedBlock {
+/** Encodes on the calling thread; `structures` is the packer's shared structure array; into `pool`'s buffers when given. */
+export function packBlock(packr: Packr, structures: unknown[], block: PendingBlock, pool?: PackBuffers): PackedBlock {
   const ws = takeWorkspace(block.times.length);
   const wire = toWire(block, ws);
-  const raw = into ? into.pool.pack(packr, wire, into.buffer) : packr.pack(wire);
+  const { raw, buffer } = pool ? pool.pack(packr, wire) : { raw: packr.pack(wire), buffer: undefined };
   giveWorkspace(ws);
-  return { raw, structures: structures.length };
+  return { raw, structures: structures.length, buffer };
 }
 
 /** Bytes packed by packBlock, with the count of shared structures the packer held afterwards. */
 export interface PackedBlock {
   raw: Buffer;
   structures: number;
+  /** The pool's buffer `raw` lives in: to be given back once nothing reads `raw`. */
+  buffer?: Buffer;
 }
 
 /**
@@ -169,9 +165,9 @@ export interface PackedBlock {
  * (appended directly, not through copyValue) becomes an uncopyable marker
  * instead of costing the block or throwing into the caller.
  */
-export function packBlockSafely(packr: Packr, structures: unknown[], block: PendingBlock, into?: PackTarget): PackedBlock {
+export function packBlockSafely(packr: Packr, structures: unknown[], block: PendingBlock, pool?: PackBuffers): PackedBlock {
   try {
-    return packBlock(packr, structures, block, into);
+    return packBlock(packr, structures, block, pool);
   } catch {
     for (let i = 0; i < block.times.length; i++) {
       const e = block.events[i];
@@ -181,7 +177,7 @@ export function packBlockSafely(packr: Packr, structures: unknown[], block: Pend
         e.data = { '@hindsight': 'uncopyable', message: (err as Error).message };
       }
     }
-    return packBlock(packr, structures, block, into);
+    return packBlock(packr, structures, block, pool);
   }
 }
 

@@ -49,8 +49,6 @@ interface BlockArrays {
 interface Sealed {
   info: BlockInfo;
   packed: PackedBlock;
-  /** The pool's buffer `packed.raw` lives in, until the block is compressed. */
-  buffer?: Buffer;
   value?: Buffer;
 }
 
@@ -328,14 +326,13 @@ export class EventLog {
     this.currentFirstSeq += block.times.length;
     let packed: PackedBlock | undefined;
     let failure: unknown;
-    const buffer = this.buffers.take();
     // Encoded at once, in seq order (shared structures grow in that order):
     // the event objects die young instead of being promoted while they wait
     // for the writer, which cut GC time by about half on the benchmark mix.
     const started = performance.now();
     packing = true;
     try {
-      packed = packBlockSafely(this.packr, this.structures, block, { pool: this.buffers, buffer });
+      packed = packBlockSafely(this.packr, this.structures, block, this.buffers);
     } catch (err) {
       failure = err;
     } finally {
@@ -348,13 +345,12 @@ export class EventLog {
     // Reported once the packing is over: onError may append or flush.
     releaseHeldReports();
     if (packed === undefined) {
-      if (buffer) this.buffers.give(buffer);
       this.markLost([{ info }]);
       this.report(failure);
       return;
     }
     this.counters.encodeMs += performance.now() - started;
-    this.sealed.push({ info, packed, buffer });
+    this.sealed.push({ info, packed });
   }
 
   private startWriter(): void {
@@ -367,11 +363,12 @@ export class EventLog {
     for (const w of waiters) w();
   }
 
-  /** Gives a block's buffer back to the pool: its packed bytes are read no more. */
-  private release(b: Sealed): void {
-    if (b.buffer === undefined) return;
-    this.buffers.give(b.buffer);
-    b.buffer = undefined;
+  /** Gives a block's buffer back to the pool once its packed bytes are read no more (see PackBuffers.give). */
+  private release(b: Sealed, reuse = true): void {
+    const buffer = b.packed.buffer;
+    if (buffer === undefined) return;
+    b.packed.buffer = undefined;
+    this.buffers.give(buffer, reuse);
   }
 
   /** Events that will never be stored: counted, and their seq ranges kept in the session metadata. */
@@ -400,9 +397,12 @@ export class EventLog {
             blocks.map(async (b) => {
               try {
                 b.value = await compressBlock(b.info, b.packed);
-              } finally {
-                this.release(b);
+              } catch (err) {
+                // flushSync may still take this block over and compress its bytes.
+                this.release(b, false);
+                throw err;
               }
+              this.release(b);
             }),
           );
           if (this.inflight !== blocks) continue; // flushSync took them over

@@ -2,54 +2,87 @@ import { describe, expect, it } from 'vitest';
 import { PackBuffers } from '../../src/codec/PackBuffers.js';
 import { createPackr, createUnpackr, packStandalone, unpackStandalone } from '../../src/codec/ValueCodec.js';
 
+const value = { a: 1, list: Array.from({ length: 100 }, (_, i) => `v${i}`) };
+
+function fresh(): { pool: PackBuffers; structures: unknown[]; packr: ReturnType<typeof createPackr> } {
+  const structures: unknown[] = [];
+  return { pool: new PackBuffers(), structures, packr: createPackr(structures) };
+}
+
 describe('PackBuffers', () => {
-  it('packs into the buffer it is given, and whatever packs next writes elsewhere', () => {
-    const pool = new PackBuffers();
-    const structures: unknown[] = [];
-    const packr = createPackr(structures);
-    const buffer = pool.take()!;
-    const value = { a: 1, list: Array.from({ length: 100 }, (_, i) => `v${i}`) };
-    const raw = pool.pack(packr, value, buffer);
-    expect(raw.buffer).toBe(buffer.buffer);
+  it('packs into a buffer of its own, and whatever packs next writes elsewhere', () => {
+    const { pool, structures, packr } = fresh();
+    const { raw, buffer } = pool.pack(packr, value);
+    expect(raw.buffer).toBe(buffer!.buffer);
     const kept = Buffer.from(raw);
     // Other packers (another log, snapshots) share msgpackr's buffer state.
     const other = packStandalone({ other: 'x'.repeat(5000) });
     const again = packr.pack({ b: 2 });
-    expect(other.buffer).not.toBe(buffer.buffer);
-    expect(again.buffer).not.toBe(buffer.buffer);
+    expect(other.buffer).not.toBe(buffer!.buffer);
+    expect(again.buffer).not.toBe(buffer!.buffer);
     expect(raw).toEqual(kept);
     expect(createUnpackr(structures).unpack(raw)).toEqual(value);
     expect(unpackStandalone(other)).toEqual({ other: 'x'.repeat(5000) });
   });
 
-  it('hands back the buffer given back last, and grows buffers after a block outgrew one', () => {
+  it('hands back the buffer given back last, and reuses none given back as still read', () => {
     const pool = new PackBuffers();
-    const a = pool.take()!;
-    const b = pool.take()!;
-    expect(a).not.toBe(b);
+    const packr = createPackr([]);
+    const a = pool.pack(packr, value).buffer!;
+    const b = pool.pack(packr, value).buffer!;
+    expect(a === b).toBe(false);
     pool.give(a);
     pool.give(b);
-    expect(pool.take()).toBe(b);
-    const structures: unknown[] = [];
-    const big = { s: 'y'.repeat(a.length + 1000) };
-    const raw = pool.pack(createPackr(structures), big, a);
-    expect(raw.buffer).not.toBe(a.buffer);
-    expect(createUnpackr(structures).unpack(raw)).toEqual(big);
-    // Smaller buffers are not kept any more: the next one fits such a block.
-    pool.give(a);
-    const next = pool.take()!;
-    expect(next).not.toBe(a);
-    expect(next.length).toBeGreaterThan(raw.length);
+    expect(pool.pack(packr, value).buffer).toBe(b);
+    pool.give(b, false);
+    expect(pool.pack(packr, value).buffer).toBe(a);
   });
 
-  it('leaves msgpackr usable when packing throws', () => {
-    const pool = new PackBuffers();
-    const structures: unknown[] = [];
-    const packr = createPackr(structures);
-    const buffer = pool.take()!;
-    expect(() => pool.pack(packr, { s: Symbol('x') }, buffer)).toThrow();
+  it('lends at most four buffers at once: blocks waiting beyond that pack into msgpackr buffers', () => {
+    const { pool, structures, packr } = fresh();
+    const lent = Array.from({ length: 4 }, () => pool.pack(packr, value));
+    expect(lent.every((p) => p.buffer !== undefined)).toBe(true);
+    const fifth = pool.pack(packr, value);
+    expect(fifth.buffer).toBeUndefined();
+    expect(createUnpackr(structures).unpack(fifth.raw)).toEqual(value);
+    pool.give(lent[0].buffer!);
+    expect(pool.pack(packr, value).buffer).toBe(lent[0].buffer);
+  });
+
+  it('grows its buffers after a block outgrew one, up to a bound', () => {
+    const { pool, structures, packr } = fresh();
+    const small = pool.pack(packr, value).buffer!;
+    pool.give(small);
+    const big = { s: 'y'.repeat(small.length + 1000) };
+    const outgrown = pool.pack(packr, big);
+    expect(outgrown.buffer).toBeUndefined();
+    expect(createUnpackr(structures).unpack(outgrown.raw)).toEqual(big);
+    const next = pool.pack(packr, value).buffer!;
+    expect(next === small).toBe(false);
+    expect(next.length).toBeGreaterThanOrEqual(2 * outgrown.raw.length);
+    pool.give(next);
+    // A block far beyond the bound packs in msgpackr's buffer and leaves the pool as it was.
+    expect(pool.pack(packr, { s: 'z'.repeat(3_000_000) }).buffer).toBeUndefined();
+    expect(pool.pack(packr, value).buffer).toBe(next);
+  });
+
+  it('gives its buffer back and leaves msgpackr usable when packing throws', () => {
+    const { pool, structures, packr } = fresh();
+    const first = pool.pack(packr, value).buffer!;
+    pool.give(first);
+    expect(() => pool.pack(packr, { s: Symbol('x') })).toThrow();
     const raw = packr.pack({ ok: true });
-    expect(raw.buffer).not.toBe(buffer.buffer);
+    expect(raw.buffer).not.toBe(first.buffer);
     expect(createUnpackr(structures).unpack(raw)).toEqual({ ok: true });
+    expect(pool.pack(packr, value).buffer).toBe(first);
+  });
+
+  it('keeps nothing once cleared', () => {
+    const pool = new PackBuffers();
+    const packr = createPackr([]);
+    const a = pool.pack(packr, value).buffer!;
+    pool.clear();
+    pool.give(a);
+    expect(pool.pack(packr, value).buffer).toBeUndefined();
   });
 });
