@@ -10,41 +10,11 @@ import { blockKey, sessionKey, structuresKey, timeKey } from '../store/keys.js';
 import { encodeSessionInfo, newSessionId, newSessionInfo, validateSessionId, type SessionInfo, type SessionStatus } from '../store/Sessions.js';
 import { appendSpill, foldOps, readSpill, spillPath, type PutOp } from '../store/SpillFile.js';
 import type { Store } from '../store/Store.js';
+import { OpenBlock } from './OpenBlock.js';
 import { positiveInt, type EventLogOptions, type EventLogStats, type OverflowPolicy } from './options.js';
+import { holdReport, isPacking, releaseHeldReports, whilePacking } from './packingGuard.js';
 
 export type { EventLogOptions, EventLogStats, OverflowPolicy } from './options.js';
-
-/**
- * A block is being packed somewhere in this thread. msgpackr keeps its
- * buffer in module state shared by every packer, so packing anything while a
- * block is packed (an append made by a getter in the event data sealing a
- * block of this or another log, a synchronous spill) corrupts that block.
- */
-let packing = false;
-
-/**
- * Reports made while a block was packed, delivered as soon as the packing
- * ends (synchronously, so an exit path still hears them): onError may
- * itself flush or append.
- */
-const heldReports: (() => void)[] = [];
-
-function releaseHeldReports(): void {
-  while (heldReports.length > 0) heldReports.shift()!();
-}
-
-/** A copy of `a` with twice the room (at least 16: the arrays a closed log keeps are empty). */
-function grown(a: Float64Array): Float64Array {
-  const b = new Float64Array(Math.max(16, a.length * 2));
-  b.set(a);
-  return b;
-}
-
-/** The arrays an open block is held in: its events and their times. */
-interface BlockArrays {
-  events: EventInput[];
-  times: Float64Array;
-}
 
 interface Sealed {
   info: BlockInfo;
@@ -74,16 +44,7 @@ export class EventLog {
   private readonly overflow: OverflowPolicy;
   private readonly onError: (err: Error) => void;
 
-  /**
-   * The open block: its events and their times, the first `count` slots.
-   * Two sets of arrays take turns (the other is being encoded, or spare), so
-   * appending allocates nothing: array growth was ~1/4 of what the hot path
-   * allocated, and garbage collection ~1/5 of its time.
-   */
-  private current: EventInput[];
-  private currentT: Float64Array;
-  private count = 0;
-  private spare: BlockArrays | undefined;
+  private readonly open: OpenBlock;
   private currentFirstSeq = 1;
   private nextSeq = 1;
   private lastT = 0;
@@ -119,7 +80,7 @@ export class EventLog {
       throw new HindsightError(ErrorCodes.INVALID_ARGUMENT, "overflow 'wait' needs a disk store (it spills to a file)");
     }
     this.onError = options.onError ?? (() => {});
-    ({ events: this.current, times: this.currentT } = this.freshArrays());
+    this.open = new OpenBlock(this.blockEvents);
     this.packr = createPackr(this.structures);
   }
 
@@ -166,23 +127,10 @@ export class EventLog {
     if (t < this.lastT) t = this.lastT;
     this.lastT = t;
     const seq = this.nextSeq++;
-    // Full before the block is: a blockEvents above initialRoom(), or appends made while a block is packed (which defers sealing).
-    if (this.count === this.currentT.length) this.currentT = grown(this.currentT);
-    this.current[this.count] = input;
-    this.currentT[this.count] = t;
     this.counters.appended++;
-    if (++this.count >= this.blockEvents) this.seal();
+    if (this.open.push(input, t) >= this.blockEvents) this.seal();
     else if (this.timer === undefined) this.armTimer();
     return seq;
-  }
-
-  /** Room for a block's events up front; a huge blockEvents grows into it (V8 keeps arrays over 100,000 preallocated slots as dictionaries). */
-  private initialRoom(): number {
-    return Math.min(this.blockEvents, 65_536);
-  }
-
-  private freshArrays(): BlockArrays {
-    return { events: new Array<EventInput>(this.initialRoom()), times: new Float64Array(this.initialRoom()) };
   }
 
   /** Whole µs from the clock: a custom Clock may hand out fractions, and blocks store integer gaps. */
@@ -195,7 +143,7 @@ export class EventLog {
     const target = this.counters.appended;
     // Called by a getter while a block is packed: that block is in no queue
     // yet; it is sealed before any continuation runs.
-    if (packing) await null;
+    if (isPacking()) await null;
     this.seal();
     this.startWriter();
     // Wait for these events only, batch by batch: under sustained load the writer never idles.
@@ -215,13 +163,13 @@ export class EventLog {
     // block. Unless the program is ending (an exit or fatal path passes the
     // final status): then that packing never resumes, and everything else
     // must still reach the disk.
-    if (packing && status === 'running') {
-      heldReports.push(() => this.report(new HindsightError(ErrorCodes.WRITE_FAILED, 'flushSync() called while a block is being encoded (from a getter in event data): skipped')));
+    if (isPacking() && status === 'running') {
+      holdReport(() => this.report(new HindsightError(ErrorCodes.WRITE_FAILED, 'flushSync() called while a block is being encoded (from a getter in event data): skipped')));
       return;
     }
     try {
       // seal() would leave the open block to the packing that never resumes.
-      if (packing) while (this.count > 0) this.encodeCurrent();
+      if (isPacking()) while (this.open.count > 0) this.encodeCurrent();
       else this.seal();
       const notCompressing = this.sealed;
       const pendingBlocks = [...this.inflight, ...notCompressing];
@@ -258,10 +206,8 @@ export class EventLog {
     await this.flush();
     this.closed = true;
     // Nothing is appended any more: the block arrays go (a log object may outlive its session).
-    this.spare = undefined;
+    this.open.clear();
     this.buffers.clear();
-    this.current = [];
-    this.currentT = new Float64Array(0);
     this.info.status = status;
     this.info.endT = this.lastT;
     this.info.dropped = this.counters.dropped;
@@ -281,9 +227,9 @@ export class EventLog {
   /** Overflow: with 'wait', write the backlog synchronously so the event fits. */
   private makeRoom(): boolean {
     if (this.overflow !== 'wait') return false;
-    // A getter appending while a block is packed cannot spill (see `packing`):
+    // A getter appending while a block is packed cannot spill (see packingGuard):
     // its events are kept, over the cap, until the packing ends.
-    if (packing) return true;
+    if (isPacking()) return true;
     this.flushSync();
     return this.pendingCount() < this.maxPending;
   }
@@ -298,30 +244,23 @@ export class EventLog {
   }
 
   private seal(): void {
-    // Appends made by a getter while a block is packed wait in `current`: this
+    // Appends made by a getter while a block is packed wait in the open block: this
     // log's loop below takes them, another log's flush timer does.
-    if (packing) {
-      if (this.timer === undefined && this.count > 0) this.armTimer();
+    if (isPacking()) {
+      if (this.timer === undefined && this.open.count > 0) this.armTimer();
       return;
     }
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    while (this.count > 0) this.encodeCurrent();
+    while (this.open.count > 0) this.encodeCurrent();
     this.startWriter();
   }
 
   private encodeCurrent(): void {
-    const events = this.current;
-    const times = this.currentT;
-    const block = { events, times: times.subarray(0, this.count) };
     // Appends made by a getter while this block is packed go to the other arrays.
-    const next = this.spare ?? this.freshArrays();
-    this.spare = undefined;
-    this.current = next.events;
-    this.currentT = next.times;
-    this.count = 0;
+    const block = this.open.take();
     const info = blockInfo(block, this.currentFirstSeq);
     this.currentFirstSeq += block.times.length;
     let packed: PackedBlock | undefined;
@@ -330,17 +269,12 @@ export class EventLog {
     // the event objects die young instead of being promoted while they wait
     // for the writer, which cut GC time by about half on the benchmark mix.
     const started = performance.now();
-    packing = true;
     try {
-      packed = packBlockSafely(this.packr, this.structures, block, this.buffers);
+      packed = whilePacking(() => packBlockSafely(this.packr, this.structures, block, this.buffers));
     } catch (err) {
       failure = err;
     } finally {
-      packing = false;
-      // The events die young instead of waiting in the spare arrays for the next block.
-      events.fill(undefined as unknown as EventInput, 0, block.times.length);
-      // Arrays grown by a burst are not kept: the next block starts at the usual room.
-      if (times.length === this.initialRoom() && events.length === this.initialRoom()) this.spare = { events, times };
+      this.open.done(block);
     }
     // Reported once the packing is over: onError may append or flush.
     releaseHeldReports();
