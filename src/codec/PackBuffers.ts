@@ -16,7 +16,7 @@
 import type { Packr } from 'msgpackr';
 
 const INITIAL_BYTES = 256 * 1024;
-/** Blocks packing to more than half of this use msgpackr's own buffers. */
+/** Blocks packing to more than a third of this use msgpackr's own buffers. */
 const MAX_BYTES = 4 * 1024 * 1024;
 /** Buffers out at once: one block waits for compression, the next packs. */
 const MAX_OUT = 4;
@@ -89,11 +89,13 @@ export class PackBuffers {
   }
 
   /**
-   * Later buffers fit a block like this one. Twice its size: msgpackr
-   * reserves room for the worst case of a string before writing it.
+   * Later buffers fit a block like this one. Three times its size: msgpackr
+   * reserves a string's worst case (3 bytes per UTF-16 unit) before writing
+   * it, so a block that is mostly one string needs room for up to three
+   * times its packed length (at twice, such a block outgrew every buffer).
    */
   private grow(bytes: number): void {
-    const wanted = Math.ceil((bytes * 2) / 4096) * 4096;
+    const wanted = Math.ceil((bytes * 3) / 4096) * 4096;
     if (wanted <= this.size || wanted > MAX_BYTES) return;
     this.size = wanted;
     this.free = [];
