@@ -89,6 +89,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`| head`) closes the pipe: that ends the
+// command quietly, as it ends any Unix tool, instead of an unhandled EPIPE.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') process.stderr.write(`HINDSIGHT_INTERNAL: ${err.code ?? ''}: ${err.message}\n`);
+  process.exit(err.code === 'EPIPE' ? EXIT_OK : EXIT_FAILURE);
+});
+
 const code = await main(process.argv.slice(2));
 // Exit once stdout has taken everything (a piped `events --json` may be megabytes),
 // without waiting on any handle a library left behind.

@@ -10,7 +10,13 @@ import { resumedFrom } from './restore.js';
 export const sessionsCommand: Command = {
   name: 'sessions',
   summary: 'list the sessions of a recording, oldest first',
-  usage: `hindsight sessions [--dir d] [--json]\n\n${COMMON_USAGE}`,
+  usage: `hindsight sessions [--dir d] [--json]
+
+With --json: { "sessions": [{ id, name, status, startT, endT?, lastT, lastSeq,
+eventCount, dropped, lost?, pid, argv, hostname, nodeVersion, formatVersion,
+resumedFrom? }] }, oldest first; times in µs since the epoch.
+
+${COMMON_USAGE}`,
   options: {},
   async run(ctx) {
     const recording = await ctx.open();

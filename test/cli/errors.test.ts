@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, makeShopRecording, type ShopRecording } from '../fixtures/cliRecordings.js';
+import { CLI, cli, makeShopRecording, type ShopRecording } from '../fixtures/cliRecordings.js';
 
 let work: string;
 let dir: string;
@@ -51,7 +51,20 @@ describe('errors: one line with the code, and the exit code', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('snapshots');
     expect(cli(['state', '--help']).stdout).toContain('--at T');
+    expect(cli(['sessions', '--help']).stdout).toContain('With --json: { "sessions": [{ id, name, status');
     expect(cli([]).code).toBe(2);
+  });
+
+  it('a reader that closes the pipe early (| head) ends the command quietly, exit 0', async () => {
+    for (const args of [['events', '--dir', dir], ['events', '--dir', dir, '--json'], ['export', '--dir', dir, '--format', 'jsonl']]) {
+      const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // Like `head -c 1`: one chunk, then the read end goes away.
+      child.stdout.once('data', () => child.stdout.destroy());
+      const code = await new Promise<number | null>((r) => child.once('close', r));
+      expect({ args, code, stderr }).toEqual({ args, code: 0, stderr: '' });
+    }
   });
 
   it('a directory held by a live recorder is HINDSIGHT_LOCKED naming its pid (exit 1)', async () => {
