@@ -122,6 +122,8 @@ export class EventLog {
    */
   append(input: EventInput): number {
     if (this.closing) return this.refuse();
+    // Untyped JavaScript may pass anything: packed, a non-object would take its whole block down.
+    if (typeof input !== 'object' || input === null) return this.reject(input);
     if (this.counters.appended - this.counters.written - this.counters.lost >= this.maxPending && !this.makeRoom()) return this.refuse();
     let t = this.nowUs();
     if (t < this.lastT) t = this.lastT;
@@ -221,6 +223,15 @@ export class EventLog {
   private refuse(): number {
     this.counters.dropped++;
     this.droppedUnreported++;
+    return -1;
+  }
+
+  /** Not an event object: refused and reported (INVALID_ARGUMENT), the open block untouched. */
+  private reject(input: unknown): number {
+    const err = new HindsightError(ErrorCodes.INVALID_ARGUMENT, `append() takes an event object, got ${input === null ? 'null' : typeof input}`);
+    // onError may append or flush: not while a block is packed.
+    if (isPacking()) holdReport(() => this.report(err));
+    else this.report(err);
     return -1;
   }
 

@@ -2,13 +2,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ManualClock } from '../../src/Clock.js';
 import { HindsightError, ErrorCodes } from '../../src/errors.js';
-import type { HindsightEvent } from '../../src/events.js';
+import type { EventInput, HindsightEvent } from '../../src/events.js';
 import { EventLog } from '../../src/log/EventLog.js';
 import { EventReader, type EventQuery } from '../../src/log/EventReader.js';
 import { NegativeZero } from '../../src/codec/ValueCodec.js';
 import { blockKey } from '../../src/store/keys.js';
 import { listSessions, readSessionInfo, resolveSession } from '../../src/store/Sessions.js';
-import type { StoreFactory } from '../fixtures/stores.js';
+import { readEvents, type StoreFactory } from '../fixtures/stores.js';
 
 async function collect(reader: EventReader, q: EventQuery = {}): Promise<HindsightEvent[]> {
   const out: HindsightEvent[] = [];
@@ -192,6 +192,21 @@ export function eventLogCompliance(factory: StoreFactory): void {
       await log.close();
       expect(log.append({ kind: 'custom', name: 'late' })).toBe(-1);
       expect(log.stats().dropped).toBe(1);
+      await store.close();
+    });
+
+    it('refuses what is not an event object, reports it, and keeps the rest of its block', async () => {
+      const store = await factory.open();
+      const errors: string[] = [];
+      const log = await EventLog.create(store, { onError: (e) => errors.push(e.message) });
+      const seqs = [log.append({ kind: 'custom', name: 'before' })];
+      for (const bad of [null, undefined, 'custom', 42]) seqs.push(log.append(bad as unknown as EventInput));
+      seqs.push(log.append({ kind: 'custom', name: 'after' }));
+      await log.close();
+      expect(seqs).toEqual([1, -1, -1, -1, -1, 2]);
+      expect(errors).toEqual(['null', 'undefined', 'string', 'number'].map((t) => `HINDSIGHT_INVALID_ARGUMENT: append() takes an event object, got ${t}`));
+      expect((await readEvents(store, log.sessionId)).map((e) => [e.seq, e.name])).toEqual([[1, 'before'], [2, 'after']]);
+      expect(log.stats()).toMatchObject({ written: 2, lost: 0, errors: 4 });
       await store.close();
     });
 
