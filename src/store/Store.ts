@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AbstractLevel } from 'abstract-level';
-import { ClassicLevel } from 'classic-level';
+import { Level } from 'level';
 import { MemoryLevel } from 'memory-level';
 import { ErrorCodes, HindsightError } from '../errors.js';
 import { recoverSpills, type SpillRecovery } from './SpillFile.js';
@@ -39,7 +39,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     throw new HindsightError(ErrorCodes.NOT_FOUND, `no recording at ${dir}`, { dir });
   }
   mkdirSync(dir, { recursive: true });
-  const db = new ClassicLevel(dir, {
+  // level's Level is classic-level's LevelDB binding on Node.
+  const db = new Level(dir, {
     keyEncoding: 'buffer',
     valueEncoding: 'buffer',
     // Blocks are already lz4-compressed; Snappy on top only costs CPU.
