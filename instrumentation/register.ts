@@ -25,16 +25,18 @@
 import { register } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 import { planFromEnv } from './registerPlan.js';
-import { startRecording } from './startRecording.js';
+import { DEFAULT_INSTRUMENTATIONS, esmHookModules, startRecording } from './startRecording.js';
 
 async function main(): Promise<void> {
   const plan = planFromEnv(process.env, process.pid, isMainThread, process.argv);
   if (!plan.enabled) return;
   // Descendants see the root's pid and keep out of its directory.
   process.env.HINDSIGHT_ROOT_PID ??= String(process.pid);
+  // Before any application module is loaded: ESM imports of instrumented
+  // modules go through it, and only those (see esmHookModules).
+  const include = esmHookModules(plan.options.instrumentations ?? DEFAULT_INSTRUMENTATIONS);
   try {
-    // Before any application module is loaded: ESM imports of instrumented modules go through it.
-    register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+    if (include.length > 0) register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include } });
   } catch (err) {
     process.stderr.write(`hindsight: ESM hook not registered (${(err as Error).message}); ESM imports may be uninstrumented\n`);
   }

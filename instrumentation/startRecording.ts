@@ -17,10 +17,25 @@ import { kindOf } from './restore.js';
 export const DEFAULT_INSTRUMENTATIONS = ['http', 'undici'] as const;
 export type InstrumentationName = (typeof DEFAULT_INSTRUMENTATIONS)[number];
 
-const INSTRUMENTATION_MODULES: Record<InstrumentationName, { module: string; exportName: string }> = {
-  http: { module: '@opentelemetry/instrumentation-http', exportName: 'HttpInstrumentation' },
-  undici: { module: '@opentelemetry/instrumentation-undici', exportName: 'UndiciInstrumentation' },
+/**
+ * Each instrumentation's package, and the modules it patches through the
+ * ESM loader hook (undici's listens on diagnostics_channel: none).
+ */
+const INSTRUMENTATION_MODULES: Record<InstrumentationName, { module: string; exportName: string; esmModules: string[] }> = {
+  http: { module: '@opentelemetry/instrumentation-http', exportName: 'HttpInstrumentation', esmModules: ['http', 'https'] },
+  undici: { module: '@opentelemetry/instrumentation-undici', exportName: 'UndiciInstrumentation', esmModules: [] },
 };
+
+/**
+ * The modules the OpenTelemetry ESM hook must intercept for these
+ * instrumentations. Only these: an intercepted module's exports are
+ * re-exported by a wrapper, whose `export let` bindings no longer update in
+ * the importer (a program whose `db` is assigned by `await connect()` saw
+ * null under a hook that intercepted every module).
+ */
+export function esmHookModules(list: readonly (InstrumentationName | object)[]): string[] {
+  return [...new Set(list.flatMap((n) => (typeof n === 'string' ? (INSTRUMENTATION_MODULES[n]?.esmModules ?? []) : [])))];
+}
 
 export interface StartRecordingOptions extends Omit<RecorderOptions, 'redactor'> {
   /** service.name of the resource (NodeSDK mode). */

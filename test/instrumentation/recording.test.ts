@@ -108,3 +108,10 @@ describe('child processes inheriting NODE_OPTIONS', () => {
     expect(existsSync(join(d, 'CURRENT'))).toBe(false);
   });
 });
+
+describe('node --import hindsight/register leaves the modules of the program alone', () => {
+  it('keeps ESM live bindings live (the loader hook intercepts only what instrumentations patch)', () => {
+    const run = runChild('liveBindings.mjs', [], { HINDSIGHT_DIR: dir() });
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({ status: 0, stdout: 'result of select 1 1\n', stderr: '' });
+  });
+});
