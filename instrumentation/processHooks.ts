@@ -6,12 +6,19 @@
  *   'uncaughtExceptionMonitor', which observes without changing anything:
  *   Node then prints the same message and exits with the same code as
  *   without hindsight. When the program has its own 'uncaughtException'
- *   handler or a capture callback, the error is recorded and the program goes on.
+ *   handler or a capture callback, the error is recorded, written at once
+ *   (the handler may rethrow, which ends Node without an 'exit' event), and
+ *   the program goes on.
  * - SIGINT / SIGTERM: a listener is what stops Node's default action, so
  *   ours flushes, removes itself and re-raises the signal; the exit status
- *   is the signal's. When the program listens too, it decides (we only flush).
+ *   is the signal's. When the program listens too, it decides (we only
+ *   flush, and stay: a graceful shutdown that re-raises the signal once its
+ *   own listener is gone is flushed and re-raised like any other).
  * - 'exit' (process.exit() included) writes everything with flushSync, and
- *   the session ends `ended`, or `crashed` after a fatal error. SIGKILL
+ *   the session ends `ended`, or `crashed` after a fatal error or an exit
+ *   with a non-zero code after an uncaught exception the program handled
+ *   (a handler that logs and exits). What the program's own exit handlers
+ *   record after ours is written as it comes. SIGKILL
  *   gives no chance: the next open of the directory marks the session
  *   crashed, and the events not yet flushed (one flush window) are lost.
  */
@@ -28,6 +35,7 @@ export interface ProcessHooksOptions {
 export function installProcessHooks(recorder: Recorder, options: ProcessHooksOptions = {}): () => void {
   const onError = options.onError ?? (() => {});
   let fatal = false;
+  let uncaught = false;
   let done = false;
 
   const finish = (status: 'ended' | 'crashed' | 'running'): void => {
@@ -40,6 +48,7 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
 
   const onUncaught = (err: unknown, origin: string): void => {
     if (done) return;
+    uncaught = true;
     // A listener or a capture callback (domains, REPLs) keeps the program alive.
     const handled = process.listenerCount('uncaughtException') > 0 || process.hasUncaughtExceptionCaptureCallback();
     try {
@@ -56,29 +65,29 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
       onError(e);
     }
     // A handled error is recorded and the program goes on; a fatal one ends the session now.
-    if (!handled) {
-      fatal = true;
-      finish('crashed');
-    }
+    if (!handled) fatal = true;
+    finish(fatal ? 'crashed' : 'running');
   };
 
   const onExit = (code: number): void => {
     if (done) return;
     done = true;
     recorder.log.append({ kind: 'log', name: 'process.exit', data: { code } });
-    finish(fatal ? 'crashed' : 'ended');
+    finish(fatal || (uncaught && code !== 0) ? 'crashed' : 'ended');
+    // Exit handlers the program registered after ours run next: no flush would come after them.
+    recorder.log.writeThrough();
   };
 
   const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
   const onSignal = (signal: NodeJS.Signals): void => {
     if (done) return;
     recorder.log.append({ kind: 'log', name: 'process.signal', data: { signal } });
-    process.removeListener(signal, onSignal);
-    if (process.listenerCount(signal) > 0) {
-      // The program handles this signal itself: it may well go on running.
+    if (process.listenerCount(signal) > 1) {
+      // The program handles this signal itself (ours is the other listener): it may well go on running.
       finish('running');
       return;
     }
+    process.removeListener(signal, onSignal);
     done = true;
     finish('ended');
     // Without a listener left, the re-raised signal takes Node's default action.

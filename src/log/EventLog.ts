@@ -58,6 +58,8 @@ export class EventLog {
   private progress: (() => void)[] = [];
   private closed = false;
   private spilled = false;
+  /** Set by writeThrough: the process is exiting. */
+  private throughSync = false;
   private spillGeneration = 0;
   private readonly counters: EventLogStats = { appended: 0, dropped: 0, lost: 0, written: 0, blocks: 0, bytesWritten: 0, pending: 0, errors: 0, encodeMs: 0 };
 
@@ -132,6 +134,7 @@ export class EventLog {
     this.counters.appended++;
     if (this.open.push(input, t) >= this.blockEvents) this.seal();
     else if (this.timer === undefined) this.armTimer();
+    if (this.throughSync) this.flushSync();
     return seq;
   }
 
@@ -198,6 +201,15 @@ export class EventLog {
     } catch (err) {
       this.report(err);
     }
+  }
+
+  /**
+   * From now on every append is written at once with flushSync: the
+   * process is exiting, and exit handlers that run after the caller's may
+   * still record (no timer or writer runs again).
+   */
+  writeThrough(): void {
+    this.throughSync = true;
   }
 
   /** Flushes, marks the session ended (or as given) and stops accepting events. */

@@ -73,6 +73,52 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
     });
   }
 
+  it('an uncaught exception a handler logs and exits 1 on: same exit, and the session is crashed', async () => {
+    const d = dir();
+    const bare = runChild('crash.mjs', ['handledExit'], {}, false);
+    const r = runChild('crash.mjs', ['handledExit'], { HINDSIGHT_DIR: d });
+    expect([r.status, r.stderr]).toEqual([1, 'fatal: logged, then exit 1\n']);
+    expect([r.status, r.stderr]).toEqual([bare.status, bare.stderr]);
+    const { info, events } = await readRecording(d);
+    expect(info.status).toBe('crashed');
+    expect(events.find((e) => e.kind === 'error')!.data).toMatchObject({ message: 'logged, then exit 1', fatal: false });
+  });
+
+  it('a handler that rethrows (Node exits 7 with no exit event): the error and all before it are kept, crashed', async () => {
+    const d = dir();
+    const bare = runChild('crash.mjs', ['rethrow'], {}, false);
+    const r = runChild('crash.mjs', ['rethrow'], { HINDSIGHT_DIR: d });
+    expect(r.status).toBe(7);
+    expect([r.status, r.stderr]).toEqual([bare.status, bare.stderr]);
+    const { info, events, state } = await readRecording(d);
+    expect(info.status).toBe('crashed');
+    expect(events.some((e) => e.kind === 'custom' && e.name === 'before')).toBe(true);
+    expect(events.find((e) => e.kind === 'error')!.data).toMatchObject({ message: 'rethrown by the handler' });
+    expect(state).toEqual({ counter: { n: 100 } });
+  });
+
+  it("what the program's own exit handlers record after the recorder's is kept", async () => {
+    const d = dir();
+    const r = runChild('crash.mjs', ['exitHandler'], { HINDSIGHT_DIR: d });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const { info, events, state } = await readRecording(d);
+    expect(info.status).toBe('ended');
+    expect(events.at(-1)).toMatchObject({ kind: 'custom', name: 'app.shutdown', data: { code: 0 } });
+    expect(state).toEqual({ counter: { n: 999 } });
+  });
+
+  it('a graceful shutdown that re-raises SIGTERM once done: its last events are kept, exit by the signal, ended', async () => {
+    const d = dir();
+    const bare = await runUntilReady('crash.mjs', ['graceful'], {}, 'SIGTERM', false);
+    const r = await runUntilReady('crash.mjs', ['graceful'], { HINDSIGHT_DIR: d }, 'SIGTERM');
+    expect(bare).toEqual({ code: null, signal: 'SIGTERM', stderr: '' });
+    expect(r).toEqual(bare);
+    const { info, events, state } = await readRecording(d);
+    expect(info.status).toBe('ended');
+    expect(events.some((e) => e.name === 'shutdown.complete')).toBe(true);
+    expect(state).toEqual({ counter: { n: 42 } });
+  });
+
   it('SIGKILL: the session is found crashed, with everything up to the last flush window', async () => {
     const d = dir();
     const r = await runUntilReady('crash.mjs', ['sigkill'], { HINDSIGHT_DIR: d }, 'SIGKILL');

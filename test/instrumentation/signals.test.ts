@@ -8,7 +8,7 @@ describe('signal hooks', () => {
     const child = `
       const { installProcessHooks } = await import(${JSON.stringify(HOOKS)});
       const flushed = [];
-      const fake = { log: { append() { return 1; }, flushSync(status) { flushed.push(status); } } };
+      const fake = { log: { append() { return 1; }, flushSync(status) { flushed.push(status); }, writeThrough() {} } };
       process.once('SIGTERM', () => {
         console.log('graceful shutdown start');
         setTimeout(() => { console.log('graceful done, flushed: ' + flushed.join(',')); process.exit(0); }, 100);
