@@ -172,12 +172,16 @@ export class TrackerCore {
   /**
    * A value that left `parent`: mark its node detached, so writes through a
    * proxy kept by the program (a job shifted off a queue) cost O(1) instead
-   * of a search. Inserting it again relinks it.
+   * of a search. Inserting it again relinks it. Unless it is still in
+   * `parent`, put there before the old place was emptied (a Map entry
+   * renamed by set-then-delete, a swap): at the key its node records, or,
+   * when `search` (a splice, which already costs O(length)), anywhere in the
+   * array (an unshift then a splice of the old slot).
    */
-  private detach(parent: Node, value: unknown): void {
+  private detach(parent: Node, value: unknown, search = false): void {
     if (typeof value !== 'object' || value === null) return;
     const n = this.nodes.get(value);
-    if (n !== undefined && n.parent === parent) {
+    if (n !== undefined && n.parent === parent && !(search ? parent.segmentOf(n) !== DETACHED : parent.holds(n))) {
       n.parent = undefined;
       n.key = undefined;
     }
@@ -319,7 +323,7 @@ export class TrackerCore {
         this.append(name, { name, op: 'splice', path, index, prev: copyValue(removed), value: copyValue(inserted) });
         root.dirty?.mark(path, Math.min(this.cut, path.length), false);
       }
-      for (let i = 0; i < removed.length; i++) this.detach(node, removed[i]);
+      for (let i = 0; i < removed.length; i++) this.detach(node, removed[i], true);
       for (let i = 0; i < inserted.length; i++) this.link(node, index + i, inserted[i]);
       if (removed.length !== inserted.length) this.relinkMoved(node, index + inserted.length, node.target.length);
     } catch (err) {

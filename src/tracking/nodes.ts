@@ -41,6 +41,9 @@ export abstract class Node {
 
   /** Where `child` sits under this node now, or DETACHED. */
   abstract segmentOf(child: Node): Segment;
+
+  /** Whether `child` is at its recorded key under this node: O(1), no search. */
+  abstract holds(child: Node): boolean;
 }
 
 function isChild(v: unknown, child: Node): boolean {
@@ -114,10 +117,14 @@ export class ObjectNode extends Node {
     return true;
   }
 
+  holds(child: Node): boolean {
+    const k = child.key as string;
+    return typeof k === 'string' && isEnumerable.call(this.target, k) && isChild(this.target[k], child);
+  }
+
   segmentOf(child: Node): Segment {
     const t = this.target;
-    const k = child.key as string;
-    if (typeof k === 'string' && isEnumerable.call(t, k) && isChild(t[k], child)) return k;
+    if (this.holds(child)) return child.key as string;
     for (const key of Object.keys(t)) {
       if (isChild(t[key], child)) {
         child.key = key;
@@ -199,10 +206,14 @@ export class ArrayNode extends Node {
     return true;
   }
 
+  holds(child: Node): boolean {
+    const i = child.key as number;
+    return typeof i === 'number' && isChild((this.target as unknown[])[i], child);
+  }
+
   segmentOf(child: Node): Segment {
     const t = this.target as unknown[];
-    const i = child.key as number;
-    if (typeof i === 'number' && isChild(t[i], child)) return i;
+    if (this.holds(child)) return child.key as number;
     let j = t.indexOf(child.target);
     if (j < 0) j = t.indexOf(child.proxy);
     if (j < 0) return DETACHED;
@@ -249,10 +260,15 @@ export class MapNode extends KeyedNode {
     return this.core.mapMethods;
   }
 
+  holds(child: Node): boolean {
+    const t = this.target as Map<unknown, unknown>;
+    return t.has(child.key) && isChild(t.get(child.key), child);
+  }
+
   segmentOf(child: Node): Segment {
     const t = this.target as Map<unknown, unknown>;
     let k = child.key;
-    if (!t.has(k) || !isChild(t.get(k), child)) {
+    if (!this.holds(child)) {
       k = DETACHED;
       for (const [key, v] of t) {
         if (isChild(v, child)) {
@@ -275,10 +291,14 @@ export class SetNode extends KeyedNode {
     return this.core.setMethods;
   }
 
+  holds(child: Node): boolean {
+    return (this.target as Set<unknown>).has(child.key) && isChild(child.key, child);
+  }
+
   segmentOf(child: Node): Segment {
     const t = this.target as Set<unknown>;
     let k = child.key;
-    if (!t.has(k) || !isChild(k, child)) {
+    if (!this.holds(child)) {
       if (t.has(child.target)) k = child.target;
       else if (t.has(child.proxy)) k = child.proxy;
       else return DETACHED;
@@ -296,5 +316,9 @@ export class DateNode extends Node {
 
   segmentOf(): Segment {
     return DETACHED;
+  }
+
+  holds(): boolean {
+    return false;
   }
 }

@@ -419,3 +419,43 @@ describe('robustness', () => {
     expect(s.frozen.o.y).toBe(1);
   });
 });
+
+describe('a child put in its new place before its old place is emptied', () => {
+  // Writes through a handle the program kept must still be recorded afterwards.
+  const cases: [string, () => { tracker: StateTracker; expectReplayed: () => void; write: () => void }][] = [
+    ['a Map entry renamed by set, then delete', () => {
+      const t = setup({ users: new Map([['u1', { id: 'u1' }]]) });
+      const u = t.s.users.get('u1')!;
+      return { ...t, write: () => (t.s.users.set('u2', u), t.s.users.delete('u1'), (u.id = 'u2')) };
+    }],
+    ['an object key renamed by assignment, then delete', () => {
+      const t = setup({ users: { u1: { id: 'u1' } } as Record<string, { id: string }> });
+      const u = t.s.users.u1;
+      return { ...t, write: () => ((t.s.users.u2 = u), delete t.s.users.u1, (u.id = 'u2')) };
+    }],
+    ['two array elements swapped by destructuring', () => {
+      const t = setup({ list: [{ id: 'a' }, { id: 'b' }] as { id: string; top?: boolean }[] });
+      const b = t.s.list[1];
+      return { ...t, write: () => (([t.s.list[0], t.s.list[1]] = [t.s.list[1], t.s.list[0]]), (b.top = true)) };
+    }],
+    ['an element moved to the front by unshift, then splice of its old slot', () => {
+      const t = setup({ list: [{ id: 'a' }, { id: 'b' }] as { id: string; top?: boolean }[] });
+      const b = t.s.list[1];
+      return { ...t, write: () => (t.s.list.unshift(b), t.s.list.splice(2, 1), (b.top = true)) };
+    }],
+    ['two properties swapped', () => {
+      const t = setup({ p: { left: { n: 1 }, right: { n: 2 } } });
+      const a = t.s.p.left;
+      const b = t.s.p.right;
+      return { ...t, write: () => ((t.s.p.left = b), (t.s.p.right = a), (b.n = 20)) };
+    }],
+  ];
+  for (const [name, make] of cases) {
+    it(name, () => {
+      const t = make();
+      t.write();
+      expect(t.tracker.stats.detachedWrites).toBe(0);
+      t.expectReplayed();
+    });
+  }
+});
