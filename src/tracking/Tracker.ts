@@ -29,6 +29,7 @@ import { ErrorCodes, HindsightError } from '../errors.js';
 import { copyValue } from '../values/copyValue.js';
 import { rawOf } from '../values/proxyRegistry.js';
 import { DirtyPaths } from './DirtyPaths.js';
+import { linkTree } from './links.js';
 import type { IncrementalEntry } from './incremental.js';
 import type { Node } from './nodes.js';
 import type { PatchSink } from './PatchSink.js';
@@ -106,6 +107,9 @@ export class StateTracker {
     node.dirty = dirty;
     this.core.roots.add(node);
     this.tracked.set(name, { node, dirty });
+    // Tracked objects inside (children of a replaced root, say: track(name, { ...old })) now
+    // live under this root: handles the program kept record here. O(size), as the copy below.
+    linkTree(this.core, node.target, new Set());
     this.core.recordRoot(node, previous?.node.target, previous !== undefined);
     return node.proxy as T;
   }

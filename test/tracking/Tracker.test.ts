@@ -459,3 +459,18 @@ describe('a child put in its new place before its old place is emptied', () => {
     });
   }
 });
+
+describe('tracking a name again', () => {
+  it('records writes through handles kept from before, when the new value holds them', () => {
+    const sink = new InMemoryPatchSink();
+    const tracker = new StateTracker(sink, { activeContext: () => undefined });
+    const cart = tracker.track('cart', { items: [] as string[] });
+    const items = cart.items;
+    tracker.track('cart', { ...cart, total: 0 });
+    items.push('widget');
+    const replayed = sink.events.reduce<unknown>((st, e) => applyPatch(st, e.data as StatePatch), undefined);
+    expect(tracker.stats.detachedWrites).toBe(0);
+    expect(deepEqualExact(tracker.raw('cart'), replayed)).toBeUndefined();
+    expect(replayed).toEqual({ items: ['widget'], total: 0 });
+  });
+});
