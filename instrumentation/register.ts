@@ -23,15 +23,18 @@
  * runs unrecorded: recording never stops a program from starting.
  */
 import { register } from 'node:module';
+import { resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { planFromEnv } from './registerPlan.js';
+import { DEFAULT_DIR, planFromEnv } from './registerPlan.js';
 import { DEFAULT_INSTRUMENTATIONS, esmHookModules, startRecording } from './startRecording.js';
 
 async function main(): Promise<void> {
   const plan = planFromEnv(process.env, process.pid, isMainThread, process.argv);
   if (!plan.enabled) return;
-  // Descendants see the root's pid and keep out of its directory.
+  // Descendants see the root's pid and keep out of its directory, and find
+  // it even when started in another working directory.
   process.env.HINDSIGHT_ROOT_PID ??= String(process.pid);
+  process.env.HINDSIGHT_DIR = resolve(process.env.HINDSIGHT_DIR || DEFAULT_DIR);
   // Before any application module is loaded: ESM imports of instrumented
   // modules go through it, and only those (see esmHookModules).
   const include = esmHookModules(plan.options.instrumentations ?? DEFAULT_INSTRUMENTATIONS);

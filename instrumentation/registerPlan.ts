@@ -9,6 +9,9 @@ export interface RegisterPlan {
   options: StartRecordingOptions;
 }
 
+/** The recording directory when HINDSIGHT_DIR is unset, relative to the working directory. */
+export const DEFAULT_DIR = '.hindsight';
+
 const truthy = (v: string | undefined): boolean => v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 const list = (v: string | undefined): string[] | undefined =>
   v === undefined || v.trim() === '' ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -18,7 +21,7 @@ export function planFromEnv(env: NodeJS.ProcessEnv, pid: number, mainThread: boo
   const options: StartRecordingOptions = {};
   if (truthy(env.HINDSIGHT_DISABLED)) return { enabled: false, reason: 'HINDSIGHT_DISABLED', options };
   if (!mainThread) return { enabled: false, reason: 'worker thread', options };
-  const base = env.HINDSIGHT_DIR || '.hindsight';
+  const base = env.HINDSIGHT_DIR || DEFAULT_DIR;
   const root = env.HINDSIGHT_ROOT_PID;
   const isChild = root !== undefined && root !== String(pid);
   if (isChild && (env.HINDSIGHT_CHILDREN ?? 'own') === 'skip') return { enabled: false, reason: 'child process (HINDSIGHT_CHILDREN=skip)', options };

@@ -12,9 +12,9 @@ export const REGISTER = pathToFileURL(new URL('../../dist/instrumentation/regist
 export const fixture = (name: string): string => new URL(`../fixtures/children/instrumented/${name}`, import.meta.url).pathname;
 
 /** Runs `script` with `--import hindsight/register` (or bare when `recorded` is false). */
-export function runChild(script: string, args: string[], env: Record<string, string>, recorded = true): SpawnSyncReturns<string> {
+export function runChild(script: string, args: string[], env: Record<string, string>, recorded = true, cwd?: string): SpawnSyncReturns<string> {
   const execArgv = recorded ? ['--import', REGISTER] : [];
-  return spawnSync(process.execPath, [...execArgv, fixture(script), ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000 });
+  return spawnSync(process.execPath, [...execArgv, fixture(script), ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000, cwd });
 }
 
 /** Starts `script` recorded, waits for "ready" on stdout, then sends `signal`; resolves with how it ended. */

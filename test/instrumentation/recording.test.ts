@@ -93,6 +93,18 @@ describe('child processes inheriting NODE_OPTIONS', () => {
     }
   });
 
+  it('started in another working directory, record under the parent\'s directory all the same', async () => {
+    const work = dir();
+    const elsewhere = dir();
+    // A relative HINDSIGHT_DIR is the parent's: the child inherits it made absolute.
+    const r = runChild('spawner.mjs', ['1', elsewhere], { HINDSIGHT_DIR: 'rec', NODE_OPTIONS: `--import ${new URL('../../dist/instrumentation/register.js', import.meta.url).href}` }, false, work);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    const [child, root] = [...r.stdout.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+    expect((await readRecording(join(work, 'rec'))).info.pid).toBe(root);
+    expect((await readRecording(join(work, 'rec', 'children', String(child)))).info.pid).toBe(child);
+    expect(existsSync(join(elsewhere, 'rec'))).toBe(false);
+  });
+
   it('are skipped with HINDSIGHT_CHILDREN=skip', async () => {
     const d = dir();
     const r = runChild('spawner.mjs', ['1'], { HINDSIGHT_DIR: d, HINDSIGHT_CHILDREN: 'skip', NODE_OPTIONS: `--import ${new URL('../../dist/instrumentation/register.js', import.meta.url).href}` }, false);
