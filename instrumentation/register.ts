@@ -26,7 +26,7 @@ import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { DEFAULT_DIR, planFromEnv } from './registerPlan.js';
-import { DEFAULT_INSTRUMENTATIONS, esmHookModules, startRecording } from './startRecording.js';
+import { DEFAULT_INSTRUMENTATIONS, esmHookModules, setZeroCodeRecorder, startRecording } from './startRecording.js';
 
 async function main(): Promise<void> {
   const plan = planFromEnv(process.env, process.pid, isMainThread, process.argv);
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     process.stderr.write(`hindsight: ESM hook not registered (${(err as Error).message}); ESM imports may be uninstrumented\n`);
   }
   try {
-    await startRecording(plan.options);
+    setZeroCodeRecorder(await startRecording(plan.options));
   } catch (err) {
     process.stderr.write(`hindsight: not recording: ${(err as Error).message}\n`);
   }

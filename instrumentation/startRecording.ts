@@ -10,6 +10,7 @@ import { RecordingSpanProcessor, type SpanProcessorLike } from './RecordingSpanP
 import { activate, deactivate } from './active.js';
 import { installProcessHooks, type ProcessHooksOptions } from './processHooks.js';
 import { createRedactor, type RedactionOptions } from './redact.js';
+import { ErrorCodes, HindsightError } from '../src/errors.js';
 import { copyValue } from '../src/values/copyValue.js';
 import { kindOf } from './restore.js';
 
@@ -76,8 +77,25 @@ export interface RecordingHandle {
 }
 
 /** Opens a session and starts recording spans into it; resolves to the recorder (its stop() shuts everything down). */
+/** The recorder `node --import hindsight/register` started in this process, while it records. */
+let zeroCode: Recorder | undefined;
+
+/** Called by register: a program that calls startRecording itself gets this recorder (see below). */
+export function setZeroCodeRecorder(recorder: Recorder): void {
+  zeroCode = recorder;
+  recorder.onStop(() => {
+    if (zeroCode === recorder) zeroCode = undefined;
+  });
+}
+
 export async function startRecording(options: StartRecordingOptions = {}): Promise<Recorder> {
   const onError = options.onError ?? (() => {});
+  // The program is recorded already (hindsight/register): a second recorder would meet the
+  // directory's lock (its own pid) or install OpenTelemetry twice. It gets the running one.
+  if (zeroCode !== undefined) {
+    onError(new HindsightError(ErrorCodes.INVALID_ARGUMENT, 'startRecording(): this process is already recorded through hindsight/register; its recorder is returned and these options are ignored'));
+    return zeroCode;
+  }
   const redactor = createRedactor(options.redact);
   const recorder = await Recorder.open({ ...options, redactor });
   try {

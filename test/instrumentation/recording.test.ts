@@ -121,6 +121,18 @@ describe('child processes inheriting NODE_OPTIONS', () => {
   });
 });
 
+describe('a program that calls startRecording itself under hindsight/register', () => {
+  it('gets the running recorder (told through onError) instead of a lock error on its own pid', async () => {
+    const d = dir();
+    const r = runChild('selfStart.mjs', [], { HINDSIGHT_DIR: d });
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain('session: selfStart.mjs');
+    expect(r.stdout).toContain('HINDSIGHT_INVALID_ARGUMENT: startRecording(): this process is already recorded through hindsight/register');
+    const { events } = await readRecording(d);
+    expect(events.find((e) => e.kind === 'custom')).toMatchObject({ name: 'started', data: { by: 'program' } });
+  });
+});
+
 describe('node --import hindsight/register leaves the modules of the program alone', () => {
   it('keeps ESM live bindings live (the loader hook intercepts only what instrumentations patch)', () => {
     const run = runChild('liveBindings.mjs', [], { HINDSIGHT_DIR: dir() });
