@@ -22,7 +22,9 @@
  *   gives no chance: the next open of the directory marks the session
  *   crashed, and the events not yet flushed (one flush window) are lost.
  */
+import type { EventInput } from '../src/events.js';
 import { otelActiveContext } from '../src/tracking/TrackerCore.js';
+import { copyValue } from '../src/values/copyValue.js';
 import type { Recorder } from './Recorder.js';
 
 export interface ProcessHooksOptions {
@@ -46,6 +48,14 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     }
   };
 
+  /** The end of a program is worth its place: over the memory cap, the backlog is spilled first to make room. */
+  const appendLast = (event: EventInput): void => {
+    if (recorder.log.append(event) < 0) {
+      finish('running');
+      recorder.log.append(event);
+    }
+  };
+
   const onUncaught = (err: unknown, origin: string): void => {
     if (done) return;
     uncaught = true;
@@ -54,10 +64,11 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     try {
       const ctx = otelActiveContext();
       const e = err instanceof Error ? err : undefined;
-      recorder.log.append({
+      appendLast({
         kind: 'error',
         name: e?.name ?? 'Error',
-        data: { message: e ? e.message : String(err), stack: e?.stack, origin, fatal: !handled },
+        // Anything can be thrown: a non-Error keeps its value (a copy) beside a message.
+        data: e ? { message: e.message, stack: e.stack, origin, fatal: !handled } : { message: describe(err), value: copyValue(err), origin, fatal: !handled },
         traceId: ctx?.traceId,
         spanId: ctx?.spanId,
       });
@@ -72,7 +83,7 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
   const onExit = (code: number): void => {
     if (done) return;
     done = true;
-    recorder.log.append({ kind: 'log', name: 'process.exit', data: { code } });
+    appendLast({ kind: 'log', name: 'process.exit', data: { code } });
     finish(fatal || (uncaught && code !== 0) ? 'crashed' : 'ended');
     // Exit handlers the program registered after ours run next: no flush would come after them.
     recorder.log.writeThrough();
@@ -81,7 +92,7 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
   const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
   const onSignal = (signal: NodeJS.Signals): void => {
     if (done) return;
-    recorder.log.append({ kind: 'log', name: 'process.signal', data: { signal } });
+    appendLast({ kind: 'log', name: 'process.signal', data: { signal } });
     if (process.listenerCount(signal) > 1) {
       // The program handles this signal itself (ours is the other listener): it may well go on running.
       finish('running');
@@ -106,4 +117,13 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     process.removeListener('exit', onExit);
     for (const s of signals) process.removeListener(s, onSignal);
   };
+}
+
+/** A thrown non-Error as text; String() itself throws for a null-prototype object. */
+function describe(thrown: unknown): string {
+  try {
+    return String(thrown);
+  } catch {
+    return Object.prototype.toString.call(thrown);
+  }
 }

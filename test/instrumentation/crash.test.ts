@@ -73,6 +73,32 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
     });
   }
 
+  for (const [mode, message, value] of [
+    ['throwObject', '[object Object]', { code: 42, detail: 'not an Error' }],
+    ['throwNullProto', '[object Object]', { code: 43 }],
+  ] as const) {
+    it(`${mode}: a thrown non-Error is recorded with its value, and the program dies as without hindsight`, async () => {
+      const d = dir();
+      const bare = runChild('crash.mjs', [mode], {}, false);
+      const r = runChild('crash.mjs', [mode], { HINDSIGHT_DIR: d });
+      expect([r.status, r.stderr]).toEqual([bare.status, bare.stderr]);
+      const { info, events } = await readRecording(d);
+      expect(info.status).toBe('crashed');
+      const data = events.find((e) => e.kind === 'error')!.data as { message: string; value: object };
+      expect({ message: data.message, value: { ...data.value } }).toEqual({ message, value });
+    });
+  }
+
+  it('an exception right after more events than the log holds pending is still recorded', async () => {
+    const d = dir();
+    const r = runChild('crash.mjs', ['burstThrow'], { HINDSIGHT_DIR: d });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('after a burst');
+    const { info, events } = await readRecording(d);
+    expect(info.status).toBe('crashed');
+    expect(events.find((e) => e.kind === 'error')!.data).toMatchObject({ message: 'after a burst', fatal: true });
+  });
+
   it('an uncaught exception a handler logs and exits 1 on: same exit, and the session is crashed', async () => {
     const d = dir();
     const bare = runChild('crash.mjs', ['handledExit'], {}, false);
