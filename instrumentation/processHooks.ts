@@ -2,7 +2,8 @@
  * Crash safety: what a recording keeps when the program ends, however it ends.
  *
  * - Uncaught exceptions and unhandled rejections (Node's default 'throw'
- *   mode turns those into uncaught exceptions) are seen through
+ *   mode turns those into uncaught exceptions when nothing listens for
+ *   them; while the program listens, so do we) are seen through
  *   'uncaughtExceptionMonitor', which observes without changing anything:
  *   Node then prints the same message and exits with the same code as
  *   without hindsight. When the program has its own 'uncaughtException'
@@ -56,11 +57,11 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     }
   };
 
-  const onUncaught = (err: unknown, origin: string): void => {
+  const onUncaught = (err: unknown, origin: string, byProgram = false): void => {
     if (done) return;
     uncaught = true;
     // A listener or a capture callback (domains, REPLs) keeps the program alive.
-    const handled = process.listenerCount('uncaughtException') > 0 || process.hasUncaughtExceptionCaptureCallback();
+    const handled = byProgram || process.listenerCount('uncaughtException') > 0 || process.hasUncaughtExceptionCaptureCallback();
     try {
       const ctx = otelActiveContext();
       const e = err instanceof Error ? err : undefined;
@@ -78,6 +79,21 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     // A handled error is recorded and the program goes on; a fatal one ends the session now.
     if (!handled) fatal = true;
     finish(fatal ? 'crashed' : 'running');
+  };
+
+  // Node turns an unhandled rejection into an uncaught exception (seen above) only when nothing
+  // listens for 'unhandledRejection': a listener of ours would change that. So ours listens only
+  // while the program has one of its own, and records what the program's handler is given.
+  const onRejection = (reason: unknown): void => onUncaught(reason, 'unhandledRejection', true);
+  const ours = (): boolean => process.listeners('unhandledRejection').includes(onRejection);
+  // newListener fires before the program's listener is added: ours goes in just ahead of it.
+  const onNewListener = (event: string | symbol, listener: unknown): void => {
+    if (event === 'unhandledRejection' && listener !== onRejection && !done && !ours()) process.on('unhandledRejection', onRejection);
+  };
+  // removeListener fires after it is gone: ours goes when the program's last one has.
+  const onRemoveListener = (event: string | symbol, listener: unknown): void => {
+    if (event !== 'unhandledRejection' || listener === onRejection) return;
+    if (process.listeners('unhandledRejection').every((l) => l === onRejection)) process.removeListener('unhandledRejection', onRejection);
   };
 
   const onExit = (code: number): void => {
@@ -107,6 +123,9 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
 
   process.on('uncaughtExceptionMonitor', onUncaught);
   process.on('exit', onExit);
+  process.on('newListener', onNewListener);
+  process.on('removeListener', onRemoveListener);
+  if (process.listenerCount('unhandledRejection') > 0) process.on('unhandledRejection', onRejection);
   // First in line, so a program's own once() handler is still registered when
   // we look (it removes itself when it runs): we must not re-raise over it.
   for (const s of signals) process.prependListener(s, onSignal);
@@ -115,6 +134,9 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     done = true;
     process.removeListener('uncaughtExceptionMonitor', onUncaught);
     process.removeListener('exit', onExit);
+    process.removeListener('newListener', onNewListener);
+    process.removeListener('removeListener', onRemoveListener);
+    process.removeListener('unhandledRejection', onRejection);
     for (const s of signals) process.removeListener(s, onSignal);
   };
 }

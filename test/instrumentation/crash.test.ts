@@ -89,6 +89,27 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
     });
   }
 
+  it("a rejection the program's own unhandledRejection handler takes is recorded, and the program goes on as without hindsight", async () => {
+    const d = dir();
+    const bare = runChild('crash.mjs', ['ownRejection'], {}, false);
+    const r = runChild('crash.mjs', ['ownRejection'], { HINDSIGHT_DIR: d });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, 'handled left to the program\n', '']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([bare.status, bare.stdout, bare.stderr]);
+    const { info, events, state } = await readRecording(d);
+    expect(info.status).toBe('ended');
+    expect(events.find((e) => e.kind === 'error')!.data).toMatchObject({ message: 'left to the program', origin: 'unhandledRejection', fatal: false });
+    expect(state).toEqual({ counter: { n: 5 } });
+  });
+
+  it('a rejection after the program removed its handler crashes it as without hindsight', async () => {
+    const d = dir();
+    const bare = runChild('crash.mjs', ['droppedRejection'], {}, false);
+    const r = runChild('crash.mjs', ['droppedRejection'], { HINDSIGHT_DIR: d });
+    expect(bare.status).toBe(1);
+    expect([r.status, r.stderr]).toEqual([bare.status, bare.stderr]);
+    expect((await readRecording(d)).info.status).toBe('crashed');
+  });
+
   it('an exception right after more events than the log holds pending is still recorded', async () => {
     const d = dir();
     const r = runChild('crash.mjs', ['burstThrow'], { HINDSIGHT_DIR: d });
