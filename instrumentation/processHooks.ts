@@ -89,6 +89,9 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
   // newListener fires before the program's listener is added: ours goes in just ahead of it.
   const onNewListener = (event: string | symbol, listener: unknown): void => {
     if (event === 'unhandledRejection' && listener !== onRejection && !done && !ours()) process.on('unhandledRejection', onRejection);
+    // A listener the program prepends would run before ours and, a once() one, be gone when we
+    // count: ours moves back to the front once it is in (no signal is delivered before then).
+    if (listener !== onSignal && (signals as (string | symbol)[]).includes(event)) queueMicrotask(() => keepFirst(event as NodeJS.Signals));
   };
   // removeListener fires after it is gone: ours goes when the program's last one has.
   const onRemoveListener = (event: string | symbol, listener: unknown): void => {
@@ -96,6 +99,7 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     if (process.listeners('unhandledRejection').every((l) => l === onRejection)) process.removeListener('unhandledRejection', onRejection);
   };
 
+  const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
   const onExit = (code: number): void => {
     if (done) return;
     done = true;
@@ -105,7 +109,12 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     recorder.log.writeThrough();
   };
 
-  const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
+  const keepFirst = (signal: NodeJS.Signals): void => {
+    const listeners = process.listeners(signal);
+    if (done || listeners[0] === onSignal || !listeners.includes(onSignal)) return;
+    process.removeListener(signal, onSignal);
+    process.prependListener(signal, onSignal);
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (done) return;
     appendLast({ kind: 'log', name: 'process.signal', data: { signal } });

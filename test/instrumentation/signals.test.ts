@@ -21,4 +21,42 @@ describe('signal hooks', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('graceful done, flushed: running');
   });
+
+  // A fake recorder: these cases are about the program's fate, not the recording.
+  const runHooked = (program: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { installProcessHooks } = await import(${JSON.stringify(HOOKS)});
+        installProcessHooks({ log: { append() { return 1; }, flushSync() {}, writeThrough() {} } });
+        ${program}`,
+      ],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
+
+  it("leave a once() handler the program prepends to finish its graceful shutdown", () => {
+    const r = runHooked(`
+      process.prependOnceListener('SIGTERM', () => {
+        console.log('graceful');
+        setTimeout(() => { console.log('cleaned'); process.exit(0); }, 100);
+      });
+      setTimeout(() => process.kill(process.pid, 'SIGTERM'), 30);
+      setTimeout(() => {}, 2000);`);
+    expect([r.signal, r.status, r.stdout]).toEqual([null, 0, 'graceful\ncleaned\n']);
+  });
+
+  it('leave a handler the program prepends from inside its first handler to take the second signal', () => {
+    const r = runHooked(`
+      const first = () => {
+        process.removeListener('SIGINT', first);
+        process.prependOnceListener('SIGINT', () => setTimeout(() => process.exit(4), 50));
+      };
+      process.on('SIGINT', first);
+      setTimeout(() => process.kill(process.pid, 'SIGINT'), 30);
+      setTimeout(() => process.kill(process.pid, 'SIGINT'), 80);
+      setTimeout(() => {}, 2000);`);
+    expect([r.signal, r.status]).toEqual([null, 4]);
+  });
 });
