@@ -26,7 +26,7 @@ import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { DEFAULT_DIR, planFromEnv } from './registerPlan.js';
-import { DEFAULT_INSTRUMENTATIONS, esmHookModules, setZeroCodeRecorder, startRecording } from './startRecording.js';
+import { esmHookModules, setZeroCodeRecorder, startRecording } from './startRecording.js';
 
 async function main(): Promise<void> {
   const plan = planFromEnv(process.env, process.pid, isMainThread, process.argv);
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   process.env.HINDSIGHT_DIR = resolve(process.env.HINDSIGHT_DIR || DEFAULT_DIR);
   // Before any application module is loaded: ESM imports of instrumented
   // modules go through it, and only those (see esmHookModules).
-  const include = esmHookModules(plan.options.instrumentations ?? DEFAULT_INSTRUMENTATIONS);
+  const include = esmHookModules(plan.options.instrumentations);
   try {
     if (include.length > 0) register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include } });
   } catch (err) {

@@ -34,7 +34,7 @@ const INSTRUMENTATION_MODULES: Record<InstrumentationName, { module: string; exp
  * the importer (a program whose `db` is assigned by `await connect()` saw
  * null under a hook that intercepted every module).
  */
-export function esmHookModules(list: readonly (InstrumentationName | object)[]): string[] {
+export function esmHookModules(list: readonly (InstrumentationName | object)[] = DEFAULT_INSTRUMENTATIONS): string[] {
   return [...new Set(list.flatMap((n) => (typeof n === 'string' ? (INSTRUMENTATION_MODULES[n]?.esmModules ?? []) : [])))];
 }
 
@@ -76,7 +76,6 @@ export interface RecordingHandle {
   processor: RecordingSpanProcessor;
 }
 
-/** Opens a session and starts recording spans into it; resolves to the recorder (its stop() shuts everything down). */
 /** The recorder `node --import hindsight/register` started in this process, while it records. */
 let zeroCode: Recorder | undefined;
 
@@ -88,6 +87,7 @@ export function setZeroCodeRecorder(recorder: Recorder): void {
   });
 }
 
+/** Opens a session and starts recording spans into it; resolves to the recorder (its stop() shuts everything down). */
 export async function startRecording(options: StartRecordingOptions = {}): Promise<Recorder> {
   const onError = options.onError ?? (() => {});
   // The program is recorded already (hindsight/register): a second recorder would meet the

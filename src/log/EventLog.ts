@@ -187,16 +187,16 @@ export class EventLog {
       try {
         // Structures always go with a spill: it may be all that survives.
         const { ops } = this.opsFor(pendingBlocks, (b) => b.value ?? compressBlockSync(b.info, b.packed), true);
-        // An inflight block's buffer is still read by its compression: the writer gives it back.
-        for (const b of notCompressing) this.release(b);
         appendSpill(spillPath(this.store.dir, this.sessionId), ops);
         this.spilled = true;
         this.spillGeneration++;
         for (const b of pendingBlocks) this.counters.written += b.info.count;
       } catch (err) {
-        for (const b of notCompressing) this.release(b);
         this.markLost(pendingBlocks);
         throw err;
+      } finally {
+        // An inflight block's buffer is still read by its compression: the writer gives it back.
+        for (const b of notCompressing) this.release(b);
       }
     } catch (err) {
       this.report(err);

@@ -4,15 +4,19 @@ import { readRecording, runChild, runUntilReady } from './children.js';
 
 const dir = scratchDirs();
 
+/** The crash fixture in `mode` run bare, then recorded into a fresh directory `d`. */
+function bareAndRecorded(mode: string) {
+  const d = dir();
+  return { d, bare: runChild('crash.mjs', [mode], {}, false), recorded: runChild('crash.mjs', [mode], { HINDSIGHT_DIR: d }) };
+}
+
 describe('crash safety (spawned children, recorded with --import hindsight/register)', () => {
   for (const [mode, errorName, message] of [
     ['throw', 'TypeError', 'boom from a timer'],
     ['reject', 'RangeError', 'rejected and nobody cared'],
   ] as const) {
     it(`${mode}: records the error, flushes, then dies exactly as without hindsight`, async () => {
-      const d = dir();
-      const bare = runChild('crash.mjs', [mode], {}, false);
-      const recorded = runChild('crash.mjs', [mode], { HINDSIGHT_DIR: d });
+      const { d, bare, recorded } = bareAndRecorded(mode);
       expect(bare.status).toBe(1);
       expect(recorded.status).toBe(bare.status);
       expect(recorded.signal).toBe(bare.signal);
@@ -78,9 +82,7 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
     ['throwNullProto', '[object Object]', { code: 43 }],
   ] as const) {
     it(`${mode}: a thrown non-Error is recorded with its value, and the program dies as without hindsight`, async () => {
-      const d = dir();
-      const bare = runChild('crash.mjs', [mode], {}, false);
-      const r = runChild('crash.mjs', [mode], { HINDSIGHT_DIR: d });
+      const { d, bare, recorded: r } = bareAndRecorded(mode);
       expect([r.status, r.stderr]).toEqual([bare.status, bare.stderr]);
       const { info, events } = await readRecording(d);
       expect(info.status).toBe('crashed');
@@ -90,9 +92,7 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
   }
 
   it("a rejection the program's own unhandledRejection handler takes is recorded, and the program goes on as without hindsight", async () => {
-    const d = dir();
-    const bare = runChild('crash.mjs', ['ownRejection'], {}, false);
-    const r = runChild('crash.mjs', ['ownRejection'], { HINDSIGHT_DIR: d });
+    const { d, bare, recorded: r } = bareAndRecorded('ownRejection');
     expect([r.status, r.stdout, r.stderr]).toEqual([0, 'handled left to the program\n', '']);
     expect([r.status, r.stdout, r.stderr]).toEqual([bare.status, bare.stdout, bare.stderr]);
     const { info, events, state } = await readRecording(d);
@@ -102,9 +102,7 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
   });
 
   it('a rejection after the program removed its handler crashes it as without hindsight', async () => {
-    const d = dir();
-    const bare = runChild('crash.mjs', ['droppedRejection'], {}, false);
-    const r = runChild('crash.mjs', ['droppedRejection'], { HINDSIGHT_DIR: d });
+    const { d, bare, recorded: r } = bareAndRecorded('droppedRejection');
     expect(bare.status).toBe(1);
     expect([r.status, r.stderr]).toEqual([bare.status, bare.stderr]);
     expect((await readRecording(d)).info.status).toBe('crashed');
@@ -121,9 +119,7 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
   });
 
   it('an uncaught exception a handler logs and exits 1 on: same exit, and the session is crashed', async () => {
-    const d = dir();
-    const bare = runChild('crash.mjs', ['handledExit'], {}, false);
-    const r = runChild('crash.mjs', ['handledExit'], { HINDSIGHT_DIR: d });
+    const { d, bare, recorded: r } = bareAndRecorded('handledExit');
     expect([r.status, r.stderr]).toEqual([1, 'fatal: logged, then exit 1\n']);
     expect([r.status, r.stderr]).toEqual([bare.status, bare.stderr]);
     const { info, events } = await readRecording(d);
@@ -132,9 +128,7 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
   });
 
   it('a handler that rethrows (Node exits 7 with no exit event): the error and all before it are kept, crashed', async () => {
-    const d = dir();
-    const bare = runChild('crash.mjs', ['rethrow'], {}, false);
-    const r = runChild('crash.mjs', ['rethrow'], { HINDSIGHT_DIR: d });
+    const { d, bare, recorded: r } = bareAndRecorded('rethrow');
     expect(r.status).toBe(7);
     expect([r.status, r.stderr]).toEqual([bare.status, bare.stderr]);
     const { info, events, state } = await readRecording(d);
