@@ -195,9 +195,14 @@ export interface OpenSpan extends Omit<SpanRecord, 'endT' | 'endSeq'> {
 /** The spans open at `at` (started at or before it, not yet ended), as trees by parent. */
 export async function spansAt(rec: StateReconstructor, sessionId: string, at: At): Promise<OpenSpan[]> {
   const seq = await rec.seqAt(sessionId, at);
+  const reader = rec.reader(sessionId);
+  // A span open at seq has its start (or its end, if it ended before the
+  // block was sealed) at the latest in seq's own block: see RecordingSpanProcessor.
+  const block = await reader.blockOf(seq);
+  const through = block === undefined ? seq : block[block.length - 1].seq;
   const open = new Map<string, OpenSpan>();
-  for (const s of await collectSpans(rec.reader(sessionId).events({ toSeq: seq, kinds: ['span.start', 'span.end'] }))) {
-    if (s.endSeq !== undefined) continue;
+  for (const s of await collectSpans(reader.events({ toSeq: through, kinds: ['span.start', 'span.end'] }))) {
+    if (s.startSeq > seq || (s.endSeq !== undefined && s.endSeq <= seq)) continue;
     const { endT: _endT, endSeq: _endSeq, ...start } = s;
     open.set(spanKey(s.traceId, s.spanId), { ...start, parentSpanId: s.parentSpanId, children: [] });
   }

@@ -9,7 +9,7 @@ import { ColumnCursor } from './columns.js';
 import { packIds, unpackIds, type IdTable } from './hexIds.js';
 import type { PackBuffers } from './PackBuffers.js';
 import { readPatch, writePatch } from './PatchTuple.js';
-import { readSpanEnd, readSpanStart, writeSpanEnd, writeSpanStart } from './SpanTuple.js';
+import { readAnnouncedSpanStart, readSpanEnd, readSpanStart, writeSpanEnd, writeSpanStart } from './SpanTuple.js';
 import { giveWorkspace, takeWorkspace, type Workspace } from './Workspace.js';
 
 /**
@@ -26,8 +26,9 @@ import { giveWorkspace, takeWorkspace, type Workspace } from './Workspace.js';
  * Seq is implicit (firstSeq + index: seq is contiguous within a session) and t
  * is stored as gaps from firstT (the decoded last t must match the header's).
  */
-export const BLOCK_FORMAT_VERSION = 4;
-const readable = (version: number): boolean => version === BLOCK_FORMAT_VERSION;
+export const BLOCK_FORMAT_VERSION = 5;
+/** Format 5 added announced span starts (form 4) and a span.end's start (head bit 9); format 4 blocks read the same. */
+const readable = (version: number): boolean => version === BLOCK_FORMAT_VERSION || version === 4;
 const HEADER = 45;
 const SUM_AT = 37;
 
@@ -66,7 +67,8 @@ export interface BlockInfo {
  * takes one slot as a msgpackr record sharing the session's structures
  * (form 0), except the shapes written by the thousands, spread over several
  * slots without an object or array of their own: patches (form 1, see
- * PatchTuple), span starts and span ends (forms 2 and 3, see SpanTuple).
+ * PatchTuple), span starts and span ends (forms 2 and 3, and 4: a start
+ * announced at a block's seal; see SpanTuple).
  */
 type IntColumn = ArrayLike<number>;
 type WireBlock = [strings: IdTable, gap: IntColumn, kind: IntColumn, name: IntColumn, trace: IntColumn, span: IntColumn, data: unknown[], form: IntColumn, ids: Buffer | undefined, ints: IntColumn];
@@ -75,6 +77,7 @@ const FORM_RECORD = 0;
 const FORM_PATCH = 1;
 const FORM_SPAN_START = 2;
 const FORM_SPAN_END = 3;
+const FORM_SPAN_START_ANNOUNCED = 4;
 
 function toWire({ events, times }: PendingBlock, ws: Workspace): WireBlock {
   const firstT = times[0];
@@ -107,9 +110,11 @@ function toWire({ events, times }: PendingBlock, ws: Workspace): WireBlock {
       case 'state.patch':
         if (writePatch(e.data, e.name, ws)) f = FORM_PATCH;
         break;
-      case 'span.start':
-        if (writeSpanStart(e.data, ws)) f = FORM_SPAN_START;
+      case 'span.start': {
+        const keys = writeSpanStart(e.data, ws, firstT);
+        if (keys !== 0) f = keys === 1 ? FORM_SPAN_START : FORM_SPAN_START_ANNOUNCED;
         break;
+      }
       case 'span.end':
         if (writeSpanEnd(e.data, ws, firstT)) f = FORM_SPAN_END;
         break;
@@ -265,6 +270,9 @@ function eventsOf(wire: WireBlock, info: BlockInfo): HindsightEvent[] {
         break;
       case FORM_SPAN_END:
         e.data = readSpanEnd(c, ints, strings, info.firstT);
+        break;
+      case FORM_SPAN_START_ANNOUNCED:
+        e.data = readAnnouncedSpanStart(ints, strings, info.firstT);
         break;
       case FORM_RECORD: {
         const d = c.next();

@@ -1,7 +1,7 @@
 import { StringTable } from './StringTable.js';
 
-/** A span.end writes five integer slots, the most of any form. */
-const INTS_PER_EVENT = 5;
+/** A span.end writes up to seven integer slots, the most of any form. */
+const INTS_PER_EVENT = 7;
 /** A data column's room kept between blocks (a few slots per event of a default block). */
 const MAX_KEPT_VALUES = 16_384;
 /** The largest workspace kept between blocks (~1.5 MB); a bigger block gets one of its own. */
@@ -26,7 +26,7 @@ export class Workspace {
   readonly trace: Int32Array;
   readonly span: Int32Array;
   readonly form: Int8Array;
-  /** The integer slots of span and patch forms, in event order (up to 5 per event). */
+  /** The integer slots of span and patch forms, in event order (up to 7 per event). */
   private readonly ints: Float64Array;
   private readonly ints32: Int32Array;
   private intCount = 0;

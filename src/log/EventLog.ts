@@ -61,6 +61,9 @@ export class EventLog {
   /** Set by writeThrough: the process is exiting. */
   private throughSync = false;
   private spillGeneration = 0;
+  /** Called before each block is taken for packing (see beforeSeal). */
+  private readonly sealHooks = new Set<() => void>();
+  private runningSealHooks = false;
   private readonly counters: EventLogStats = { appended: 0, dropped: 0, lost: 0, written: 0, blocks: 0, bytesWritten: 0, pending: 0, errors: 0, encodeMs: 0 };
 
   private constructor(store: Store, options: EventLogOptions) {
@@ -110,6 +113,24 @@ export class EventLog {
     return this.lastT;
   }
 
+  /** The time append would stamp now (it never goes back before the last event's). */
+  now(): number {
+    const t = this.nowUs();
+    return t < this.lastT ? this.lastT : t;
+  }
+
+  /**
+   * Runs `hook` before each block is taken for packing, on every path
+   * (block full, timer, flush, flushSync, close): what it appends goes into
+   * that block. The span processor announces there the spans still open,
+   * so a reader finds every span open at an event within the event's own
+   * block. Returns the function that removes the hook.
+   */
+  beforeSeal(hook: () => void): () => void {
+    this.sealHooks.add(hook);
+    return () => this.sealHooks.delete(hook);
+  }
+
   stats(): EventLogStats {
     return { ...this.counters, pending: this.pendingCount() };
   }
@@ -132,7 +153,8 @@ export class EventLog {
     this.lastT = t;
     const seq = this.nextSeq++;
     this.counters.appended++;
-    if (this.open.push(input, t) >= this.blockEvents) this.seal();
+    // What a seal hook appends joins the block being sealed, however full.
+    if (this.open.push(input, t) >= this.blockEvents && !this.runningSealHooks) this.seal();
     else if (this.timer === undefined) this.armTimer();
     if (this.throughSync) this.flushSync();
     return seq;
@@ -174,7 +196,10 @@ export class EventLog {
     }
     try {
       // seal() would leave the open block to the packing that never resumes.
-      if (isPacking()) while (this.open.count > 0) this.encodeCurrent();
+      if (isPacking()) {
+        if (this.sealHooks.size > 0) this.runSealHooks();
+        while (this.open.count > 0) this.encodeCurrent();
+      }
       else this.seal();
       const notCompressing = this.sealed;
       const pendingBlocks = [...this.inflight, ...notCompressing];
@@ -277,11 +302,14 @@ export class EventLog {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    // Also with nothing open: a flush or exit announces the spans open then.
+    if (this.sealHooks.size > 0) this.runSealHooks();
     while (this.open.count > 0) this.encodeCurrent();
     this.startWriter();
   }
 
   private encodeCurrent(): void {
+    if (this.sealHooks.size > 0) this.runSealHooks();
     // Appends made by a getter while this block is packed go to the other arrays.
     const block = this.open.take();
     const info = blockInfo(block, this.currentFirstSeq);
@@ -308,6 +336,22 @@ export class EventLog {
     }
     this.counters.encodeMs += performance.now() - started;
     this.sealed.push({ info, packed });
+  }
+
+  private runSealHooks(): void {
+    if (this.runningSealHooks) return;
+    this.runningSealHooks = true;
+    try {
+      for (const hook of this.sealHooks) {
+        try {
+          hook();
+        } catch (err) {
+          this.report(err);
+        }
+      }
+    } finally {
+      this.runningSealHooks = false;
+    }
   }
 
   private startWriter(): void {

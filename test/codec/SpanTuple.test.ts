@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ColumnCursor } from '../../src/codec/columns.js';
-import { readSpanEnd, readSpanStart, writeSpanEnd, writeSpanStart } from '../../src/codec/SpanTuple.js';
+import { readAnnouncedSpanStart, readSpanEnd, readSpanStart, writeSpanEnd, writeSpanStart } from '../../src/codec/SpanTuple.js';
 import { Workspace } from '../../src/codec/Workspace.js';
 import { EventLog } from '../../src/log/EventLog.js';
 import { openStore } from '../../src/store/Store.js';
@@ -11,7 +11,7 @@ import { readEvents } from '../fixtures/stores.js';
 /** A form's integer slots, then its data slots; undefined (and nothing written anywhere) when the form does not apply. */
 const startForm = (data: unknown): unknown[] | undefined => {
   const ws = new Workspace(16);
-  return writeSpanStart(data, ws) ? [...ws.intColumn()] : (expect(ws.intColumn()).toHaveLength(0), undefined);
+  return writeSpanStart(data, ws, 1000) ? [...ws.intColumn()] : (expect(ws.intColumn()).toHaveLength(0), undefined);
 };
 const endForm = (data: unknown): unknown[] | undefined => {
   const ws = new Workspace(16);
@@ -30,6 +30,8 @@ function spanEnd(overrides: Record<string, unknown> = {}): Record<string, unknow
     startUs: 1_700_000_000_000_000,
     durationUs: 1234,
     dropped: undefined,
+    startSeq: undefined,
+    startT: undefined,
   };
   return Object.assign(data, overrides);
 }
@@ -52,6 +54,13 @@ describe('span forms', () => {
     expect(startForm({ parentSpanId: 'ab', extra: 1 })).toBeUndefined();
     expect(startForm({ parentSpanId: 7 })).toBeUndefined();
     expect(startForm(new Map())).toBeUndefined();
+    // Announced at a seal: where the span started, its time relative to the block.
+    expect(startForm({ parentSpanId: 'ab', startSeq: 12, startT: 990 })).toEqual([0, 12, -10]);
+    expect(startForm({ parentSpanId: 'ab', startSeq: 12 })).toBeUndefined();
+    expect(startForm({ parentSpanId: 'ab', startT: 990, startSeq: 12 })).toBeUndefined();
+    for (const [startSeq, startT] of [[0, 990], [1.5, 990], [12, 990.5], ['12', 990], [12, undefined], [2 ** 53, 990]]) {
+      expect(startForm({ parentSpanId: 'ab', startSeq, startT })).toBeUndefined();
+    }
     // Seven slots, plus one per optional field present (this one has events).
     expect(endForm(spanEnd())).toHaveLength(8);
     expect(endForm(spanEnd({ events: undefined }))).toHaveLength(7);
@@ -60,6 +69,11 @@ describe('span forms', () => {
     expect(endForm(spanEnd({ status: { code: 1 } }))).toHaveLength(7);
     expect(endForm(spanEnd({ status: { code: 3 } }))).toHaveLength(8);
     expect(endForm(spanEnd({ status: { code: 1, message: undefined } }))).toHaveLength(8);
+    // A span.end that says where its span started: two more slots.
+    expect(endForm(spanEnd({ startSeq: 40, startT: -3 }))).toHaveLength(10);
+    for (const start of [{ startSeq: 40 }, { startT: 7 }, { startSeq: 0, startT: 7 }, { startSeq: 40, startT: 1.5 }, { startSeq: '40', startT: 7 }]) {
+      expect(endForm(spanEnd(start))).toBeUndefined();
+    }
     expect(endForm(spanEnd({ kind: 16 }))).toBeUndefined();
     expect(endForm(spanEnd({ kind: -1 }))).toBeUndefined();
     expect(endForm({ ...spanEnd(), extra: 1 })).toBeUndefined();
@@ -80,8 +94,13 @@ describe('span forms', () => {
       { kind: 'span.start', data: { parentSpanId: 'a1b2c3d4e5f60718' } },
       { kind: 'span.start', data: { parentSpanId: 'x', other: true } },
       { kind: 'span.start', data: undefined },
+      { kind: 'span.start', data: { parentSpanId: undefined, startSeq: 1, startT: 1_700_000_000_000_000 } },
+      { kind: 'span.start', data: { parentSpanId: 'a1b2c3d4e5f60718', startSeq: 2 ** 40, startT: 0 } },
+      { kind: 'span.start', data: { parentSpanId: 'x', startSeq: -1, startT: 0 } },
       { kind: 'span.end', data: spanEnd() },
       { kind: 'span.end', data: spanEnd({ parentSpanId: undefined, scope: undefined, status: { code: 0 }, events: undefined, startUs: 5 }) },
+      { kind: 'span.end', data: spanEnd({ startSeq: 3, startT: 1_699_999_999_999_000 }) },
+      { kind: 'span.end', data: spanEnd({ startSeq: 3 }) },
       { kind: 'span.end', data: { ...spanEnd(), note: 'not the processor shape' } },
       { kind: 'span.end', data: 'text' },
     ];
@@ -127,6 +146,11 @@ describe('span forms', () => {
     expect(read([1, 3, 0, 5, 10])).toThrow(/outside the table/);
     expect(() => readSpanStart(new ColumnCursor([1]), ['s'])).toThrow(/outside the table/);
     expect(() => readSpanStart(new ColumnCursor([-2]), ['s'])).toThrow(/outside the table/);
+    expect(readAnnouncedSpanStart(new ColumnCursor([0, 7, -5]), ['s'], 100)).toEqual({ parentSpanId: 's', startSeq: 7, startT: 95 });
+    expect(() => readAnnouncedSpanStart(new ColumnCursor([0, 7.5, 0]), ['s'], 100)).toThrow(/slot/);
+    expect(read([1 | (1 << 9), -1, 0, 5, 10, 40, -3])).not.toThrow();
+    expect(read([1 | (1 << 9), -1, 0, 5, 10])).toThrow(/ends early/);
+    expect(read([1 << 10, -1, 0, 5, 10])).toThrow(/slot/);
   });
 
   it('round-trip random span.end data exactly (seeded)', async () => {
@@ -143,9 +167,12 @@ describe('span forms', () => {
       startUs: fc.integer({ min: 0, max: 2 ** 52 }),
       durationUs: fc.nat(),
       dropped: fc.option(fc.record({ attributes: fc.nat() }), { nil: undefined }),
+      startSeq: fc.constant(undefined),
+      startT: fc.constant(undefined),
     });
+    const withStart = fc.tuple(data, fc.option(fc.tuple(fc.integer({ min: 1, max: 2 ** 40 }), fc.integer({ min: 0, max: 2 ** 52 })), { nil: undefined })).map(([d, start]) => (start ? { ...d, startSeq: start[0], startT: start[1] } : d));
     await fc.assert(
-      fc.asyncProperty(fc.array(data, { minLength: 1, maxLength: 20 }), async (datas) => {
+      fc.asyncProperty(fc.array(withStart, { minLength: 1, maxLength: 20 }), async (datas) => {
         const got = await roundTrip(datas.map((d) => ({ kind: 'span.end' as const, data: d })));
         expect(deepEqualExact(got, datas)).toBeUndefined();
       }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scratchDirs } from '../fixtures/stores.js';
+import { scratchDirs, spansOf } from '../fixtures/stores.js';
 import { readRecording, runChild, runUntilReady } from './children.js';
 
 const dir = scratchDirs();
@@ -48,6 +48,24 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
       expect(state).toEqual({ counter: { n } });
     });
   }
+
+  it('a crash inside a request that never ended leaves that span open in the recording, around the error and the changes it made', async () => {
+    const { d, bare, recorded } = bareAndRecorded('spanThrow');
+    expect(recorded.status).toBe(bare.status);
+    expect(recorded.stderr).toBe(bare.stderr);
+    const { info, events } = await readRecording(d);
+    expect(info.status).toBe('crashed');
+    const [span] = (await spansOf(events)).filter((s) => s.name === 'doomed request');
+    expect(span.endSeq).toBeUndefined();
+    const error = events.find((e) => e.kind === 'error')!;
+    // n = 42 inside the span (the loop before it counted to 100).
+    const patch = events.find((e) => e.kind === 'state.patch' && (e.data as { prev?: unknown }).prev === 100)!;
+    expect(patch.spanId).toBe(span.spanId);
+    expect(patch.seq).toBeGreaterThanOrEqual(span.startSeq);
+    // The timer the request set keeps its context: the error belongs to the span, which is still open.
+    expect(error.spanId).toBe(span.spanId);
+    expect(error.seq).toBeGreaterThan(patch.seq);
+  });
 
   it('process.exit(3) loses nothing, keeps its exit code, and ends the session', async () => {
     const d = dir();

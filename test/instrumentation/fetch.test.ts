@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/Store.js';
 import type { Recorder } from '../../instrumentation/Recorder.js';
 import { startRecording } from '../../instrumentation/startRecording.js';
-import { readEvents } from '../fixtures/stores.js';
+import { readEvents, spansOf } from '../fixtures/stores.js';
 
 describe('startRecording() and fetch', () => {
   let server: Server;
@@ -44,7 +44,8 @@ describe('startRecording() and fetch', () => {
     expect(data.attributes['http.response.status_code']).toBe(200);
     expect(String(data.attributes['url.full'])).toBe(`${url}/stock?token=%5BREDACTED%5D`);
     expect(data.durationUs).toBeGreaterThan(0);
-    const start = events.find((e) => e.kind === 'span.start' && e.spanId === client!.spanId)!;
-    expect(start.seq).toBeLessThan(client!.seq);
+    const [span] = (await spansOf(events)).filter((s) => s.spanId === client!.spanId);
+    expect(span.startSeq).toBeLessThanOrEqual(client!.seq);
+    expect(span.endSeq).toBe(client!.seq);
   });
 });
