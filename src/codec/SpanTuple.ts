@@ -1,18 +1,23 @@
 /**
  * Span events travel in compact flat forms in the block's integer and data
  * columns instead of as msgpackr records, because a traced program writes
- * two of them per span and records are the costly part of packing (a
+ * one or two of them per span and records are the costly part of packing (a
  * key-transition walk per field):
  *
  * - `span.start` data `{ parentSpanId }` becomes one integer slot: the parent
- *   id's index in the block's string table (-1: no parent).
+ *   id's index in the block's string table (-1: no parent); a start the
+ *   processor announced at a seal, `{ parentSpanId, startSeq, startT }`,
+ *   three (startT relative to the block's first event).
  * - `span.end` data (the RecordingSpanProcessor's shape, SPAN_END_KEYS in
  *   that order) becomes five integer slots (a head: the span kind, which of
  *   events, links and dropped are present, and the status code when the
  *   status is exactly `{ code }`; the parent and scope interned; startUs
- *   relative to the block's first event; the duration), and in the data
- *   column the attributes, any other status, then only the optional fields
- *   that are present (usually none).
+ *   relative to the block's first event; the duration), two more when it
+ *   says where its span started (startSeq, startT relative to the block;
+ *   the head says whether the startSeq/startT keys are there at all, which
+ *   format 4's shape lacks), and in the data column the attributes, any
+ *   other status, then only the optional fields that are present (usually
+ *   none).
  *
  * Anything that is not exactly one of these shapes stays a record, so what a
  * reader gets back is always what was appended.
@@ -87,13 +92,17 @@ const HAS_LINKS = 2;
 const HAS_DROPPED = 4;
 /** Bit 9 of the head, above the status (bits 4-8 as in format 4): a span.end whose start was not written carries startSeq and startT in two more integer slots. */
 const HAS_START = 1 << 9;
+/** Bit 10: the data has the startSeq and startT keys (undefined unless HAS_START); format 4's shape has neither. */
+const HAS_START_KEYS = 1 << 10;
 
 /** Appends the form of span.end data to the workspace; false (nothing written) when its keys or field types differ. */
 export function writeSpanEnd(data: unknown, ws: Workspace, firstT: number): boolean {
   if (!isPlain(data)) return false;
   let i = 0;
   for (const k in data) if (k !== SPAN_END_KEYS[i++]) return false;
-  if (i !== SPAN_END_KEYS.length) return false;
+  // The processor's shape before startSeq/startT (format 4) is taken too, and read back without them.
+  const withStartKeys = i === SPAN_END_KEYS.length;
+  if (!withStartKeys && i !== SPAN_END_KEYS.length - 2) return false;
   const { kind, parentSpanId, scope, startUs, durationUs, events, links, dropped, startSeq, startT } = data;
   // SpanKind is 0..4; the head slot holds it with the presence bits above.
   if (!Number.isInteger(kind) || (kind as number) < 0 || (kind as number) > 15 || !isOptionalString(parentSpanId) || !isOptionalString(scope)) return false;
@@ -106,7 +115,7 @@ export function writeSpanEnd(data: unknown, ws: Workspace, firstT: number): bool
   const present = (events !== undefined ? HAS_EVENTS : 0) | (links !== undefined ? HAS_LINKS : 0) | (dropped !== undefined ? HAS_DROPPED : 0);
   const status = data.status;
   const code = statusCode(status);
-  ws.int((kind as number) | (present << 4) | ((code + 1) << 7) | (hasStart ? HAS_START : 0));
+  ws.int((kind as number) | (present << 4) | ((code + 1) << 7) | (hasStart ? HAS_START : 0) | (withStartKeys ? HAS_START_KEYS : 0));
   ws.int(ws.table.intern(parentSpanId));
   ws.int(ws.table.intern(scope));
   ws.int(startRel);
@@ -135,8 +144,8 @@ function statusCode(status: unknown): number {
 }
 
 export function readSpanEnd(c: ColumnCursor, ints: ColumnCursor, strings: readonly string[], firstT: number): Record<string, unknown> {
-  // A kind (4 bits), presence (3 bits), a status code + 1 (2 bits), whether the start follows (1 bit).
-  const head = intAt(ints, 2 ** 10 - 1);
+  // A kind (4 bits), presence (3 bits), a status code + 1 (2 bits), whether the start follows, whether its keys are there.
+  const head = intAt(ints, 2 ** 11 - 1);
   if (head < 0) throw new Error('bad span.end head');
   const present = (head >> 4) & 7;
   const code = ((head >> 7) & 3) - 1;
@@ -148,7 +157,7 @@ export function readSpanEnd(c: ColumnCursor, ints: ColumnCursor, strings: readon
   const startT = head & HAS_START ? intAt(ints, Number.MAX_SAFE_INTEGER) + firstT : undefined;
   const attributes = c.next();
   const status = code < 0 ? c.next() : { code };
-  return {
+  const out: Record<string, unknown> = {
     kind: head & 15,
     parentSpanId,
     attributes,
@@ -159,7 +168,10 @@ export function readSpanEnd(c: ColumnCursor, ints: ColumnCursor, strings: readon
     startUs,
     durationUs,
     dropped: present & HAS_DROPPED ? c.next() : undefined,
-    startSeq,
-    startT,
   };
+  if (head & HAS_START_KEYS) {
+    out.startSeq = startSeq;
+    out.startT = startT;
+  } else if (head & HAS_START) throw new Error('span.end start without its keys');
+  return out;
 }

@@ -69,6 +69,10 @@ describe('span forms', () => {
     expect(endForm(spanEnd({ status: { code: 1 } }))).toHaveLength(7);
     expect(endForm(spanEnd({ status: { code: 3 } }))).toHaveLength(8);
     expect(endForm(spanEnd({ status: { code: 1, message: undefined } }))).toHaveLength(8);
+    // The shape before startSeq/startT (format 4's processor) is compact too.
+    const { startSeq: _s, startT: _t, ...formatFour } = spanEnd();
+    expect(endForm(formatFour)).toHaveLength(8);
+    expect(endForm({ ...formatFour, startSeq: 1 })).toBeUndefined();
     // A span.end that says where its span started: two more slots.
     expect(endForm(spanEnd({ startSeq: 40, startT: -3 }))).toHaveLength(10);
     for (const start of [{ startSeq: 40 }, { startT: 7 }, { startSeq: 0, startT: 7 }, { startSeq: 40, startT: 1.5 }, { startSeq: '40', startT: 7 }]) {
@@ -101,6 +105,7 @@ describe('span forms', () => {
       { kind: 'span.end', data: spanEnd({ parentSpanId: undefined, scope: undefined, status: { code: 0 }, events: undefined, startUs: 5 }) },
       { kind: 'span.end', data: spanEnd({ startSeq: 3, startT: 1_699_999_999_999_000 }) },
       { kind: 'span.end', data: spanEnd({ startSeq: 3 }) },
+      { kind: 'span.end', data: (({ startSeq: _s, startT: _t, ...rest }) => rest)(spanEnd()) },
       { kind: 'span.end', data: { ...spanEnd(), note: 'not the processor shape' } },
       { kind: 'span.end', data: 'text' },
     ];
@@ -148,9 +153,10 @@ describe('span forms', () => {
     expect(() => readSpanStart(new ColumnCursor([-2]), ['s'])).toThrow(/outside the table/);
     expect(readAnnouncedSpanStart(new ColumnCursor([0, 7, -5]), ['s'], 100)).toEqual({ parentSpanId: 's', startSeq: 7, startT: 95 });
     expect(() => readAnnouncedSpanStart(new ColumnCursor([0, 7.5, 0]), ['s'], 100)).toThrow(/slot/);
-    expect(read([1 | (1 << 9), -1, 0, 5, 10, 40, -3])).not.toThrow();
-    expect(read([1 | (1 << 9), -1, 0, 5, 10])).toThrow(/ends early/);
-    expect(read([1 << 10, -1, 0, 5, 10])).toThrow(/slot/);
+    expect(read([1 | (1 << 9) | (1 << 10), -1, 0, 5, 10, 40, -3])).not.toThrow();
+    expect(read([1 | (1 << 9) | (1 << 10), -1, 0, 5, 10])).toThrow(/ends early/);
+    expect(read([1 | (1 << 9), -1, 0, 5, 10, 40, -3])).toThrow(/without its keys/);
+    expect(read([1 << 11, -1, 0, 5, 10])).toThrow(/slot/);
   });
 
   it('round-trip random span.end data exactly (seeded)', async () => {
