@@ -151,11 +151,10 @@ export class RecordingSpanProcessor implements SpanProcessorLike {
     if (this.stopped) return;
     for (const [span, mark] of this.open) {
       const sc = span.spanContext();
-      const parent = span.parentSpanContext;
       const seq = this.log.append({
         kind: 'span.start',
         name: span.name,
-        data: { parentSpanId: parent !== undefined ? parent.spanId : undefined, startSeq: mark.seq, startT: mark.t },
+        data: { parentSpanId: span.parentSpanContext?.spanId, startSeq: mark.seq, startT: mark.t },
         traceId: sc.traceId,
         spanId: sc.spanId,
       });

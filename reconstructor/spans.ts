@@ -48,9 +48,14 @@ export async function collectSpans(events: AsyncIterable<HindsightEvent>): Promi
   const open = new Map<string, SpanRecord>();
   const all: SpanRecord[] = [];
   let ordered = true;
-  const add = (s: SpanRecord): void => {
+  /** A span begun by `e` (its start, or a span.end saying where it started). */
+  const begin = (e: HindsightEvent, start: { seq: number; t: number }, data: unknown): SpanRecord => {
+    const s: SpanRecord = { traceId: e.traceId, spanId: e.spanId, name: e.name, startT: start.t, startSeq: start.seq, data };
+    const parent = (e.data as { parentSpanId?: unknown } | undefined)?.parentSpanId;
+    if (typeof parent === 'string') s.parentSpanId = parent;
     if (all.length > 0 && startOrder(all[all.length - 1], s) > 0) ordered = false;
     all.push(s);
+    return s;
   };
   for await (const e of events) {
     const key = spanKey(e.traceId, e.spanId);
@@ -60,23 +65,15 @@ export async function collectSpans(events: AsyncIterable<HindsightEvent>): Promi
       else {
         const start = startOf(e.data);
         if (start === undefined) continue;
-        const parent = (e.data as { parentSpanId?: unknown }).parentSpanId;
-        s = { traceId: e.traceId, spanId: e.spanId, name: e.name, startT: start.t, startSeq: start.seq, data: { parentSpanId: typeof parent === 'string' ? parent : undefined } };
-        if (typeof parent === 'string') s.parentSpanId = parent;
-        add(s);
+        s = begin(e, start, undefined);
+        s.data = { parentSpanId: s.parentSpanId };
       }
       s.name = e.name;
       s.endT = e.t;
       s.endSeq = e.seq;
       continue;
     }
-    if (e.kind !== 'span.start') continue;
-    const start = startOf(e.data) ?? { seq: e.seq, t: e.t };
-    const s: SpanRecord = { traceId: e.traceId, spanId: e.spanId, name: e.name, startT: start.t, startSeq: start.seq, data: startData(e.data) };
-    const parent = (e.data as { parentSpanId?: unknown } | undefined)?.parentSpanId;
-    if (typeof parent === 'string') s.parentSpanId = parent;
-    open.set(key, s);
-    add(s);
+    if (e.kind === 'span.start') open.set(key, begin(e, startOf(e.data) ?? { seq: e.seq, t: e.t }, startData(e.data)));
   }
   // Announced starts and span.ends come after the events inside the span.
   if (!ordered) all.sort(startOrder);

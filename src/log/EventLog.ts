@@ -148,8 +148,7 @@ export class EventLog {
     // Untyped JavaScript may pass anything: packed, a non-object would take its whole block down.
     if (typeof input !== 'object' || input === null) return this.reject(input);
     if (this.counters.appended - this.counters.written - this.counters.lost >= this.maxPending && !this.makeRoom()) return this.refuse();
-    let t = this.nowUs();
-    if (t < this.lastT) t = this.lastT;
+    const t = this.now();
     this.lastT = t;
     const seq = this.nextSeq++;
     this.counters.appended++;
@@ -196,10 +195,7 @@ export class EventLog {
     }
     try {
       // seal() would leave the open block to the packing that never resumes.
-      if (isPacking()) {
-        if (this.sealHooks.size > 0) this.runSealHooks();
-        while (this.open.count > 0) this.encodeCurrent();
-      }
+      if (isPacking()) this.encodeOpen();
       else this.seal();
       const notCompressing = this.sealed;
       const pendingBlocks = [...this.inflight, ...notCompressing];
@@ -302,14 +298,21 @@ export class EventLog {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    // Also with nothing open: a flush or exit announces the spans open then.
-    if (this.sealHooks.size > 0) this.runSealHooks();
-    while (this.open.count > 0) this.encodeCurrent();
+    this.encodeOpen();
     this.startWriter();
   }
 
+  /** Packs the open block, and what is appended meanwhile, the seal hooks running before each block is taken. */
+  private encodeOpen(): void {
+    for (;;) {
+      // Also with nothing open: a flush or exit announces the spans open then.
+      if (this.sealHooks.size > 0) this.runSealHooks();
+      if (this.open.count === 0) return;
+      this.encodeCurrent();
+    }
+  }
+
   private encodeCurrent(): void {
-    if (this.sealHooks.size > 0) this.runSealHooks();
     // Appends made by a getter while this block is packed go to the other arrays.
     const block = this.open.take();
     const info = blockInfo(block, this.currentFirstSeq);
