@@ -15,11 +15,17 @@
  *   is the signal's. When the program listens too, it decides (we only
  *   flush, and stay: a graceful shutdown that re-raises the signal once its
  *   own listener is gone is flushed and re-raised like any other).
+ * - Under --unhandled-rejections=warn or none, Node ignores whether anyone
+ *   listens for 'unhandledRejection', so ours always does. Under
+ *   warn-with-error-code a listener would silence the warning and the exit
+ *   code: the rejection is read from the warning Node prints instead.
  * - 'exit' (process.exit() included) writes everything with flushSync, and
  *   the session ends `ended`, or `crashed` after a fatal error or an exit
  *   with a non-zero code after an uncaught exception the program handled
  *   (a handler that logs and exits). What the program's own exit handlers
- *   record after ours is written as it comes. SIGKILL
+ *   record after ours is written as it comes; one of them throwing is
+ *   recorded and ends the session crashed. A program that removes our
+ *   listeners (removeAllListeners, for its own) gets them back. SIGKILL
  *   gives no chance: the next open of the directory marks the session
  *   crashed, and the events not yet flushed (one flush window) are lost.
  */
@@ -28,18 +34,48 @@ import { otelActiveContext } from '../src/tracking/TrackerCore.js';
 import { copyValue } from '../src/values/copyValue.js';
 import type { Recorder } from './Recorder.js';
 
+/** Node's --unhandled-rejections modes (see node/lib/internal/process/promises.js). */
+export type RejectionsMode = 'throw' | 'strict' | 'warn' | 'none' | 'warn-with-error-code';
+
+/** The first line of the second warning Node prints for an unhandled rejection (the first carries the reason). */
+const GENERIC_REJECTION_WARNING = 'Unhandled promise rejection.';
+
+/**
+ * The --unhandled-rejections mode the program runs under: the command line
+ * wins over NODE_OPTIONS, and Node's default is throw.
+ */
+export function rejectionsMode(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): RejectionsMode {
+  const fromArgs = (args: readonly string[]): string | undefined => {
+    let mode: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+      if (args[i].startsWith('--unhandled-rejections=')) mode = args[i].slice('--unhandled-rejections='.length);
+      else if (args[i] === '--unhandled-rejections') mode = args[++i];
+    }
+    return mode;
+  };
+  const mode = fromArgs(execArgv) ?? fromArgs(nodeOptions.split(/\s+/).filter(Boolean));
+  return mode === 'strict' || mode === 'warn' || mode === 'none' || mode === 'warn-with-error-code' ? mode : 'throw';
+}
+
 export interface ProcessHooksOptions {
   /** Signals flushed then re-raised (default SIGINT, SIGTERM). */
   signals?: NodeJS.Signals[];
   onError?: (err: unknown) => void;
+  /** How Node treats unhandled rejections (default: read from the command line and NODE_OPTIONS). */
+  rejections?: RejectionsMode;
 }
 
 /** Installs the hooks for `recorder`; returns the function that removes them. */
 export function installProcessHooks(recorder: Recorder, options: ProcessHooksOptions = {}): () => void {
   const onError = options.onError ?? (() => {});
+  const mode = options.rejections ?? rejectionsMode();
+  // In these modes Node does the same whether or not anyone listens for 'unhandledRejection'.
+  const alwaysListen = mode === 'warn' || mode === 'none';
   let fatal = false;
   let uncaught = false;
-  let done = false;
+  /** The exit hook ran, or a signal is being re-raised: the session's end is written. */
+  let exiting = false;
+  let removed = false;
 
   const finish = (status: 'ended' | 'crashed' | 'running'): void => {
     try {
@@ -58,7 +94,7 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
   };
 
   const onUncaught = (err: unknown, origin: string, byProgram = false): void => {
-    if (done) return;
+    if (removed) return;
     uncaught = true;
     // A listener or a capture callback (domains, REPLs) keeps the program alive.
     const handled = byProgram || process.listenerCount('uncaughtException') > 0 || process.hasUncaughtExceptionCaptureCallback();
@@ -76,33 +112,51 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     } catch (e) {
       onError(e);
     }
-    // A handled error is recorded and the program goes on; a fatal one ends the session now.
+    // A handled error is recorded and the program goes on; a fatal one ends the session now
+    // (thrown by an exit handler too: the session was written ended, and is not).
     if (!handled) fatal = true;
     finish(fatal ? 'crashed' : 'running');
   };
 
-  // Node turns an unhandled rejection into an uncaught exception (seen above) only when nothing
-  // listens for 'unhandledRejection': a listener of ours would change that. So ours listens only
-  // while the program has one of its own, and records what the program's handler is given.
+  // Under throw (the default) Node turns an unhandled rejection into an uncaught exception (seen
+  // above) only when nothing listens for 'unhandledRejection': a listener of ours would change
+  // that. So ours listens only while the program has one of its own, and records what the
+  // program's handler is given; under warn and none, always.
   const onRejection = (reason: unknown): void => onUncaught(reason, 'unhandledRejection', true);
   const ours = (): boolean => process.listeners('unhandledRejection').includes(onRejection);
+  // Under warn-with-error-code a listener would silence the warning and the exit code 1: the
+  // reason is read from the warning Node emits when nobody handled the rejection.
+  const onWarning = (warning: Error): void => {
+    if (warning.name === 'UnhandledPromiseRejectionWarning' && !warning.message.startsWith(GENERIC_REJECTION_WARNING)) onRejection(reasonFromWarning(warning.message));
+  };
   // newListener fires before the program's listener is added: ours goes in just ahead of it.
   const onNewListener = (event: string | symbol, listener: unknown): void => {
-    if (event === 'unhandledRejection' && listener !== onRejection && !done && !ours()) process.on('unhandledRejection', onRejection);
+    if (event === 'unhandledRejection' && listener !== onRejection && !removed && !ours()) process.on('unhandledRejection', onRejection);
     // A listener the program prepends would run before ours and, a once() one, be gone when we
     // count: ours moves back to the front once it is in (no signal is delivered before then).
     if (listener !== onSignal && (signals as (string | symbol)[]).includes(event)) queueMicrotask(() => keepFirst(event as NodeJS.Signals));
   };
-  // removeListener fires after it is gone: ours goes when the program's last one has.
+  // removeListener fires after it is gone.
   const onRemoveListener = (event: string | symbol, listener: unknown): void => {
-    if (event !== 'unhandledRejection' || listener === onRejection) return;
-    if (process.listeners('unhandledRejection').every((l) => l === onRejection)) process.removeListener('unhandledRejection', onRejection);
+    if (removed) return;
+    if (event === 'unhandledRejection' && listener !== onRejection) {
+      // Ours goes when the program's last one has (unless Node ignores whether anyone listens).
+      if (!alwaysListen && process.listeners('unhandledRejection').every((l) => l === onRejection)) process.removeListener('unhandledRejection', onRejection);
+      return;
+    }
+    // The program removed one of ours (removeAllListeners(event), meant for its own): it comes
+    // back. At once where the order does not matter (appended, which the removal loop never
+    // revisits; a process.exit() may follow), and the rest, first in line, before the next turn.
+    // (A removeAllListeners() of every event ends by clearing them all: the microtask mends that.)
+    const lastingOne = lasting().some(([e, l]) => e === event && l === listener);
+    if (lastingOne) process.on(event, listener as () => void);
+    if (lastingOne || listener === onSignal || (alwaysListen && listener === onRejection)) queueMicrotask(reinstall);
   };
 
   const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
   const onExit = (code: number): void => {
-    if (done) return;
-    done = true;
+    if (exiting) return;
+    exiting = true;
     appendLast({ kind: 'log', name: 'process.exit', data: { code } });
     finish(fatal || (uncaught && code !== 0) ? 'crashed' : 'ended');
     // Exit handlers the program registered after ours run next: no flush would come after them.
@@ -111,43 +165,72 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
 
   const keepFirst = (signal: NodeJS.Signals): void => {
     const listeners = process.listeners(signal);
-    if (done || listeners[0] === onSignal || !listeners.includes(onSignal)) return;
+    if (exiting || removed || listeners[0] === onSignal || !listeners.includes(onSignal)) return;
     process.removeListener(signal, onSignal);
     process.prependListener(signal, onSignal);
   };
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (done) return;
+    if (exiting) return;
     appendLast({ kind: 'log', name: 'process.signal', data: { signal } });
     if (process.listenerCount(signal) > 1) {
       // The program handles this signal itself (ours is the other listener): it may well go on running.
       finish('running');
       return;
     }
+    exiting = true;
     process.removeListener(signal, onSignal);
-    done = true;
     finish('ended');
     // Without a listener left, the re-raised signal takes Node's default action.
     process.kill(process.pid, signal);
   };
 
-  process.on('uncaughtExceptionMonitor', onUncaught);
-  process.on('exit', onExit);
-  process.on('newListener', onNewListener);
-  process.on('removeListener', onRemoveListener);
-  if (process.listenerCount('unhandledRejection') > 0) process.on('unhandledRejection', onRejection);
+  /** Our listeners that stay for the whole session, whatever the program does. */
+  const lasting = (): [string, (...args: any[]) => void][] => [
+    ['uncaughtExceptionMonitor', onUncaught],
+    ['exit', onExit],
+    ['newListener', onNewListener],
+    ['removeListener', onRemoveListener],
+    ...(mode === 'warn-with-error-code' ? [['warning', onWarning] as [string, (w: Error) => void]] : []),
+  ];
+  const reinstall = (): void => {
+    if (removed) return;
+    for (const [event, listener] of lasting()) if (!listenersOf(event).includes(listener)) process.on(event, listener);
+    if (alwaysListen && !ours()) process.on('unhandledRejection', onRejection);
+    if (!exiting) for (const s of signals) if (!process.listeners(s).includes(onSignal)) process.prependListener(s, onSignal);
+  };
+
+  for (const [event, listener] of lasting()) process.on(event, listener);
+  if (alwaysListen || process.listenerCount('unhandledRejection') > 0) process.on('unhandledRejection', onRejection);
   // First in line, so a program's own once() handler is still registered when
   // we look (it removes itself when it runs): we must not re-raise over it.
   for (const s of signals) process.prependListener(s, onSignal);
 
   return () => {
-    done = true;
-    process.removeListener('uncaughtExceptionMonitor', onUncaught);
-    process.removeListener('exit', onExit);
-    process.removeListener('newListener', onNewListener);
-    process.removeListener('removeListener', onRemoveListener);
+    removed = true;
+    for (const [event, listener] of lasting()) process.removeListener(event, listener);
     process.removeListener('unhandledRejection', onRejection);
     for (const s of signals) process.removeListener(s, onSignal);
   };
+}
+
+/** process.listeners for any event name (its typings list the signals and a few names only). */
+function listenersOf(event: string): unknown[] {
+  return process.listeners(event as NodeJS.Signals);
+}
+
+/**
+ * The reason of a rejection as the warning tells it: an Error's stack
+ * ("Name: message" then the frames) becomes an Error again, anything else
+ * stays the text it was printed as.
+ */
+export function reasonFromWarning(text: string): unknown {
+  const at = text.indexOf('\n    at ');
+  const head = /^([A-Za-z_$][\w$]*)(?:: ([^]*))?$/.exec(at < 0 ? '' : text.slice(0, at));
+  if (head === null) return text;
+  const err = new Error(head[2] ?? '');
+  err.name = head[1];
+  err.stack = text;
+  return err;
 }
 
 /** A thrown non-Error as text; String() itself throws for a null-prototype object. */

@@ -5,10 +5,24 @@ import { readRecording, runChild, runUntilReady } from './children.js';
 const dir = scratchDirs();
 
 /** The crash fixture in `mode` run bare, then recorded into a fresh directory `d`. */
-function bareAndRecorded(mode: string) {
+function bareAndRecorded(mode: string, env: Record<string, string> = {}) {
   const d = dir();
-  return { d, bare: runChild('crash.mjs', [mode], {}, false), recorded: runChild('crash.mjs', [mode], { HINDSIGHT_DIR: d }) };
+  return { d, bare: runChild('crash.mjs', [mode], env, false), recorded: runChild('crash.mjs', [mode], { ...env, HINDSIGHT_DIR: d }) };
 }
+
+/** Runs `mode` bare and recorded: same exit status and stderr, the session crashed, with an error event like `error`. */
+async function crashesAsBare(mode: string, status: number, error: object) {
+  const { d, bare, recorded: r } = bareAndRecorded(mode);
+  expect(bare.status).toBe(status);
+  expect([r.status, r.stderr]).toEqual([bare.status, bare.stderr]);
+  const recording = await readRecording(d);
+  expect(recording.info.status).toBe('crashed');
+  expect(recording.events.find((e) => e.kind === 'error')!.data).toMatchObject(error);
+  return recording;
+}
+
+/** stderr without the pids Node puts in its warnings. */
+const samePids = (stderr: string): string => stderr.replace(/\(node:\d+\)/g, '(node:pid)');
 
 describe('crash safety (spawned children, recorded with --import hindsight/register)', () => {
   for (const [mode, errorName, message] of [
@@ -79,11 +93,15 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
     expect(events.at(-1)).toMatchObject({ kind: 'log', name: 'process.exit', data: { code: 3 } });
   });
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    it(`${signal}: flushes, then the exit status is the signal's`, async () => {
+  for (const [mode, signal, title] of [
+    ['signal', 'SIGTERM', 'SIGTERM'],
+    ['signal', 'SIGINT', 'SIGINT'],
+    ['removeSignal', 'SIGTERM', "SIGTERM after the program's removeAllListeners('SIGTERM')"],
+  ] as const) {
+    it(`${title}: flushes, then the exit status is the signal's`, async () => {
       const d = dir();
-      const bare = await runUntilReady('crash.mjs', ['signal'], {}, signal, false);
-      const r = await runUntilReady('crash.mjs', ['signal'], { HINDSIGHT_DIR: d }, signal);
+      const bare = await runUntilReady('crash.mjs', [mode], {}, signal, false);
+      const r = await runUntilReady('crash.mjs', [mode], { HINDSIGHT_DIR: d }, signal);
       expect(bare).toEqual({ code: null, signal, stderr: '' });
       expect(r).toEqual(bare);
       const { info, events, state } = await readRecording(d);
@@ -137,22 +155,12 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
   });
 
   it('an uncaught exception a handler logs and exits 1 on: same exit, and the session is crashed', async () => {
-    const { d, bare, recorded: r } = bareAndRecorded('handledExit');
-    expect([r.status, r.stderr]).toEqual([1, 'fatal: logged, then exit 1\n']);
-    expect([r.status, r.stderr]).toEqual([bare.status, bare.stderr]);
-    const { info, events } = await readRecording(d);
-    expect(info.status).toBe('crashed');
-    expect(events.find((e) => e.kind === 'error')!.data).toMatchObject({ message: 'logged, then exit 1', fatal: false });
+    await crashesAsBare('handledExit', 1, { message: 'logged, then exit 1', fatal: false });
   });
 
   it('a handler that rethrows (Node exits 7 with no exit event): the error and all before it are kept, crashed', async () => {
-    const { d, bare, recorded: r } = bareAndRecorded('rethrow');
-    expect(r.status).toBe(7);
-    expect([r.status, r.stderr]).toEqual([bare.status, bare.stderr]);
-    const { info, events, state } = await readRecording(d);
-    expect(info.status).toBe('crashed');
+    const { events, state } = await crashesAsBare('rethrow', 7, { message: 'rethrown by the handler' });
     expect(events.some((e) => e.kind === 'custom' && e.name === 'before')).toBe(true);
-    expect(events.find((e) => e.kind === 'error')!.data).toMatchObject({ message: 'rethrown by the handler' });
     expect(state).toEqual({ counter: { n: 100 } });
   });
 
@@ -176,6 +184,52 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
     expect(info.status).toBe('ended');
     expect(events.some((e) => e.name === 'shutdown.complete')).toBe(true);
     expect(state).toEqual({ counter: { n: 42 } });
+  });
+
+  for (const [rejections, status, warns] of [
+    ['warn', 0, true],
+    ['none', 0, false],
+    ['warn-with-error-code', 1, true],
+  ] as const) {
+    it(`--unhandled-rejections=${rejections}: the rejection is recorded, and the program goes on and ends as without hindsight`, async () => {
+      const { d, bare, recorded: r } = bareAndRecorded('lenientRejection', { NODE_OPTIONS: `--unhandled-rejections=${rejections}` });
+      expect(bare.status).toBe(status);
+      expect(bare.stderr.includes('rejected, and the program')).toBe(warns);
+      expect([r.status, samePids(r.stderr), r.stdout]).toEqual([bare.status, samePids(bare.stderr), bare.stdout]);
+      const { info, events, state } = await readRecording(d);
+      // Exit code 1 for an error nobody handled: crashed, as a handler that exits 1 is.
+      expect(info.status).toBe(status === 0 ? 'ended' : 'crashed');
+      const error = events.find((e) => e.kind === 'error')!;
+      expect(error.name).toBe('RangeError');
+      expect(error.data).toMatchObject({ message: 'rejected, and the program\ngoes on', origin: 'unhandledRejection', fatal: false });
+      expect((error.data as { stack: string }).stack).toContain('crash.mjs');
+      expect(state).toEqual({ counter: { n: 5 } });
+    });
+  }
+
+  it('an exit handler that throws: the error is recorded, and the session ends crashed, with the exit status Node gives', async () => {
+    const { d, bare, recorded: r } = bareAndRecorded('exitThrow');
+    expect(bare.stderr).toContain('thrown by an exit handler');
+    // One frame differs: Node's emit runs one listener or several (ours is one) at different lines.
+    const emitAt = (stderr: string) => stderr.replace(/node:events:\d+:\d+/, 'node:events');
+    expect([r.status, emitAt(r.stderr)]).toEqual([bare.status, emitAt(bare.stderr)]);
+    const { info, events } = await readRecording(d);
+    expect(info.status).toBe('crashed');
+    expect(events.at(-1)).toMatchObject({ kind: 'error', data: { message: 'thrown by an exit handler', fatal: true } });
+  });
+
+  it("removeAllListeners('exit') followed by process.exit(): the recorder's exit hook is back in time", async () => {
+    const { d, bare, recorded: r } = bareAndRecorded('removeExit');
+    expect([r.status, r.stderr]).toEqual([bare.status, bare.stderr]);
+    const { info, events, state } = await readRecording(d);
+    expect(info.status).toBe('ended');
+    expect(events.at(-1)).toMatchObject({ kind: 'log', name: 'process.exit', data: { code: 0 } });
+    expect(state).toEqual({ counter: { n: 7 } });
+  });
+
+  it('removeAllListeners() of every event: the hooks come back, and a later crash is recorded', async () => {
+    const { state } = await crashesAsBare('removeAll', 1, { message: 'after removeAllListeners()', fatal: true });
+    expect(state).toEqual({ counter: { n: 8 } });
   });
 
   it('SIGKILL: the session is found crashed, with everything up to the last flush window', async () => {
