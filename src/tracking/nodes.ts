@@ -8,6 +8,7 @@
  * records at the object's current path, and one whose object left the state
  * records nothing.
  */
+import { copyValue } from '../values/copyValue.js';
 import type { DirtyPaths } from './DirtyPaths.js';
 import { isRefKey, type PathSegment } from './paths.js';
 import type { TrackerCore } from './TrackerCore.js';
@@ -105,13 +106,17 @@ export class ObjectNode extends Node {
     if (typeof key === 'symbol') return Reflect.defineProperty(target, key, desc);
     const wasEnumerable = isEnumerable.call(target, key);
     const prev = wasEnumerable ? target[key] : undefined;
+    // A hidden key made enumerable again keeps its old place among the keys, where an add
+    // would put it last on replay: the object's own replace says where (a rare, whole copy).
+    const before = !wasEnumerable && desc.enumerable === true && hasOwn.call(target, key) ? copyValue(target) : NO_COPY;
     if ('value' in desc) desc = { ...desc, value: this.core.rawValue(desc.value) };
     if (!Reflect.defineProperty(target, key, desc)) return false;
     if (desc.configurable === false && desc.writable === false) this.guardInvariants = true;
     const isEnumerableNow = isEnumerable.call(target, key);
     if (isEnumerableNow) {
       const now = target[key];
-      if (!wasEnumerable || !Object.is(prev, now)) this.core.recordChild(this, key, wasEnumerable ? 'replace' : 'add', now, prev);
+      if (before !== NO_COPY && !isLastKey(target, key)) this.core.recordSelf(this, 'replace', copyValue(target), before);
+      else if (!wasEnumerable || !Object.is(prev, now)) this.core.recordChild(this, key, wasEnumerable ? 'replace' : 'add', now, prev);
       this.core.link(this, key, now);
     } else if (wasEnumerable) this.core.recordChild(this, key, 'remove', undefined, prev);
     return true;
@@ -133,6 +138,15 @@ export class ObjectNode extends Node {
     }
     return DETACHED;
   }
+}
+
+/** Marks "no copy taken" (undefined is a value a copy can be). */
+const NO_COPY = Symbol('no copy');
+
+/** Whether `key` comes last in the object's key order (where an add on replay puts it). */
+function isLastKey(target: object, key: string): boolean {
+  const keys = Object.keys(target);
+  return keys[keys.length - 1] === key;
 }
 
 function mayWrap(target: object, key: string): boolean {

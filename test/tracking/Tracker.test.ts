@@ -386,6 +386,26 @@ describe('robustness', () => {
     expect((old as { v: number }).v).toBe(1);
   });
 
+  it('a key hidden and made enumerable again keeps its place in the replayed key order', () => {
+    const { s, patches, expectReplayed } = setup({ top: { a: 1, b: 2, c: 3 } as Record<string, number>, last: { x: 1 } as Record<string, number> });
+    Object.defineProperty(s.top, 'a', { enumerable: false });
+    expectReplayed();
+    Object.defineProperty(s.top, 'a', { enumerable: true });
+    s.top.d = 4;
+    expect(Object.keys(s.top)).toEqual(['a', 'b', 'c', 'd']);
+    // Last in order anyway: an add says it exactly.
+    Object.defineProperty(s.last, 'x', { enumerable: false });
+    Object.defineProperty(s.last, 'x', { enumerable: true });
+    expectReplayed();
+    expect(patches().map((p) => [p.op, p.path])).toEqual([
+      ['remove', ['top', 'a']],
+      ['replace', ['top']],
+      ['add', ['top', 'd']],
+      ['remove', ['last', 'x']],
+      ['add', ['last', 'x']],
+    ]);
+  });
+
   it('a failing sink never throws into the program', () => {
     const errors: unknown[] = [];
     const sink = {
