@@ -19,12 +19,24 @@ export interface ActiveContext {
   spanId: string;
 }
 
-/** The active OpenTelemetry span's ids, when it has valid ones. */
+/** The last active span looked at, and its ids when valid (a span's context never changes). */
+let lastSpan: object | undefined;
+let lastContext: ActiveContext | undefined;
+
+/**
+ * The active OpenTelemetry span's ids, when it has valid ones. A request
+ * changes state several times under one span: its verdict is kept, since
+ * the validity check (two regular expressions) is most of the lookup's cost.
+ */
 export function otelActiveContext(): ActiveContext | undefined {
   const span = trace.getActiveSpan();
   if (span === undefined) return undefined;
-  const sc = span.spanContext();
-  return isSpanContextValid(sc) ? sc : undefined;
+  if (span !== lastSpan) {
+    const sc = span.spanContext();
+    lastContext = isSpanContextValid(sc) ? sc : undefined;
+    lastSpan = span;
+  }
+  return lastContext;
 }
 
 /** Longer parent chains are treated as cycles (an object stored inside itself). */

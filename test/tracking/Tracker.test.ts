@@ -307,6 +307,12 @@ describe('trace context', () => {
     expect(sink.events.at(-1)!.traceId).toBeUndefined();
     s.n = 3;
     expect(sink.events.at(-1)!.traceId).toBeUndefined();
+    // Spans in turn, valid or not, each context used more than once: every write carries its own.
+    const other = { traceId: '1bf7651916cd43dd8448eb211c80319d', spanId: 'c7ad6b7169203332', traceFlags: 1 };
+    const ctxs = [spanContext, other, { traceId: 'f'.repeat(31), spanId: '0'.repeat(16), traceFlags: 0 }].map((sc) => trace.setSpanContext(ROOT_CONTEXT, sc));
+    const order = [0, 0, 1, 0, 2, 2, 1, 1, 0];
+    for (const i of order) context.with(ctxs[i], () => s.n++);
+    expect(sink.events.slice(-order.length).map((e) => e.spanId)).toEqual(order.map((i) => [spanContext.spanId, other.spanId, undefined][i]));
   });
 });
 
