@@ -81,10 +81,11 @@ export class ObjectNode extends Node {
   set(target: any, key: string | symbol, value: unknown): boolean {
     if (typeof key === 'symbol' || (key === '__proto__' && !this.nullProto)) return Reflect.set(target, key, value);
     const wasEnumerable = isEnumerable.call(target, key);
-    // A non-enumerable own property is invisible to copies: write it, record nothing.
-    if (!wasEnumerable && hasOwn.call(target, key)) return Reflect.set(target, key, value);
-    const prev = wasEnumerable ? target[key] : undefined;
     const raw = typeof value === 'object' && value !== null ? this.core.rawValue(value) : value;
+    // A non-enumerable own property is invisible to copies: write it (raw, as everywhere: it may be
+    // shown again), record nothing.
+    if (!wasEnumerable && hasOwn.call(target, key)) return Reflect.set(target, key, raw);
+    const prev = wasEnumerable ? target[key] : undefined;
     // why, measured: a plain assignment in the trap costs ~40 ns, Reflect.set with a receiver ~226 ns (GUIDE table).
     target[key] = raw;
     const now = target[key];
@@ -107,15 +108,16 @@ export class ObjectNode extends Node {
     const wasEnumerable = isEnumerable.call(target, key);
     const prev = wasEnumerable ? target[key] : undefined;
     // A hidden key made enumerable again keeps its old place among the keys, where an add
-    // would put it last on replay: the object's own replace says where (a rare, whole copy).
-    const before = !wasEnumerable && desc.enumerable === true && hasOwn.call(target, key) ? copyValue(target) : NO_COPY;
+    // would put it last on replay: unless it is last anyway, the object's own replace says
+    // where (a rare, whole copy).
+    const before = !wasEnumerable && desc.enumerable === true && hasOwn.call(target, key) && enumerableAfter(target, key) ? copyValue(target) : NO_COPY;
     if ('value' in desc) desc = { ...desc, value: this.core.rawValue(desc.value) };
     if (!Reflect.defineProperty(target, key, desc)) return false;
     if (desc.configurable === false && desc.writable === false) this.guardInvariants = true;
     const isEnumerableNow = isEnumerable.call(target, key);
     if (isEnumerableNow) {
       const now = target[key];
-      if (before !== NO_COPY && !isLastKey(target, key)) this.core.recordSelf(this, 'replace', copyValue(target), before);
+      if (before !== NO_COPY) this.core.recordSelf(this, 'replace', copyValue(target), before);
       else if (!wasEnumerable || !Object.is(prev, now)) this.core.recordChild(this, key, wasEnumerable ? 'replace' : 'add', now, prev);
       this.core.link(this, key, now);
     } else if (wasEnumerable) this.core.recordChild(this, key, 'remove', undefined, prev);
@@ -143,10 +145,11 @@ export class ObjectNode extends Node {
 /** Marks "no copy taken" (undefined is a value a copy can be). */
 const NO_COPY = Symbol('no copy');
 
-/** Whether `key` comes last in the object's key order (where an add on replay puts it). */
-function isLastKey(target: object, key: string): boolean {
-  const keys = Object.keys(target);
-  return keys[keys.length - 1] === key;
+/** Whether an enumerable key follows `key` in the object's key order (an add on replay would put `key` after it). */
+function enumerableAfter(target: object, key: string): boolean {
+  const names = Object.getOwnPropertyNames(target);
+  for (let i = names.indexOf(key) + 1; i < names.length; i++) if (isEnumerable.call(target, names[i])) return true;
+  return false;
 }
 
 function mayWrap(target: object, key: string): boolean {

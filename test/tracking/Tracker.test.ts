@@ -412,6 +412,17 @@ describe('robustness', () => {
     ]);
   });
 
+  it('a tracked object written to a hidden key is stored raw, so showing the key records no proxy', () => {
+    const { s, tracker, expectReplayed } = setup({ a: { n: 1 } as object, b: new Set([1]) as object, c: 0 });
+    Object.defineProperty(s, 'a', { enumerable: false });
+    const set = s.b;
+    delete (s as { b?: object }).b;
+    s.a = set;
+    expect(isTrackerProxy((tracker.raw('s') as { a: object }).a)).toBe(false);
+    Object.defineProperty(s, 'a', { enumerable: true });
+    expectReplayed();
+  });
+
   it('a failing sink never throws into the program', () => {
     const errors: unknown[] = [];
     const sink = {
