@@ -33,29 +33,7 @@ import type { EventInput } from '../src/events.js';
 import { otelActiveContext } from '../src/tracking/TrackerCore.js';
 import { copyValue } from '../src/values/copyValue.js';
 import type { Recorder } from './Recorder.js';
-
-/** Node's --unhandled-rejections modes (see node/lib/internal/process/promises.js). */
-export type RejectionsMode = 'throw' | 'strict' | 'warn' | 'none' | 'warn-with-error-code';
-
-/** The first line of the second warning Node prints for an unhandled rejection (the first carries the reason). */
-const GENERIC_REJECTION_WARNING = 'Unhandled promise rejection.';
-
-/**
- * The --unhandled-rejections mode the program runs under: the command line
- * wins over NODE_OPTIONS, and Node's default is throw.
- */
-export function rejectionsMode(execArgv: readonly string[] = process.execArgv, nodeOptions: string = process.env.NODE_OPTIONS ?? ''): RejectionsMode {
-  const fromArgs = (args: readonly string[]): string | undefined => {
-    let mode: string | undefined;
-    for (let i = 0; i < args.length; i++) {
-      if (args[i].startsWith('--unhandled-rejections=')) mode = args[i].slice('--unhandled-rejections='.length);
-      else if (args[i] === '--unhandled-rejections') mode = args[++i];
-    }
-    return mode;
-  };
-  const mode = fromArgs(execArgv) ?? fromArgs(nodeOptions.split(/\s+/).filter(Boolean));
-  return mode === 'strict' || mode === 'warn' || mode === 'none' || mode === 'warn-with-error-code' ? mode : 'throw';
-}
+import { RejectionWarnings, rejectionsMode, type RejectionsMode } from './rejections.js';
 
 export interface ProcessHooksOptions {
   /** Signals flushed then re-raised (default SIGINT, SIGTERM). */
@@ -69,8 +47,10 @@ export interface ProcessHooksOptions {
 export function installProcessHooks(recorder: Recorder, options: ProcessHooksOptions = {}): () => void {
   const onError = options.onError ?? (() => {});
   const mode = options.rejections ?? rejectionsMode();
-  // In these modes Node does the same whether or not anyone listens for 'unhandledRejection'.
+  // In these modes Node does the same whether or not anyone listens for 'unhandledRejection';
+  // under strict the monitor sees every rejection first (ours would record it twice).
   const alwaysListen = mode === 'warn' || mode === 'none';
+  const mayListen = mode !== 'strict';
   let fatal = false;
   let uncaught = false;
   /** The exit hook ran, or a signal is being re-raised: the session's end is written. */
@@ -125,33 +105,54 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
   const onRejection = (reason: unknown): void => onUncaught(reason, 'unhandledRejection', true);
   const ours = (): boolean => process.listeners('unhandledRejection').includes(onRejection);
   // Under warn-with-error-code a listener would silence the warning and the exit code 1: the
-  // reason is read from the warning Node emits when nobody handled the rejection.
-  const onWarning = (warning: Error): void => {
-    if (warning.name === 'UnhandledPromiseRejectionWarning' && !warning.message.startsWith(GENERIC_REJECTION_WARNING)) onRejection(reasonFromWarning(warning.message));
+  // reason is read from the warnings Node emits when nobody handled the rejection.
+  const warnings = new RejectionWarnings(onRejection);
+  const onWarning = (warning: unknown): void => {
+    try {
+      warnings.see(warning);
+    } catch (err) {
+      onError(err);
+    }
   };
   // newListener fires before the program's listener is added: ours goes in just ahead of it.
   const onNewListener = (event: string | symbol, listener: unknown): void => {
-    if (event === 'unhandledRejection' && listener !== onRejection && !removed && !ours()) process.on('unhandledRejection', onRejection);
+    if (mayListen && event === 'unhandledRejection' && listener !== onRejection && !removed && !ours()) process.on('unhandledRejection', onRejection);
     // A listener the program prepends would run before ours and, a once() one, be gone when we
     // count: ours moves back to the front once it is in (no signal is delivered before then).
     if (listener !== onSignal && (signals as (string | symbol)[]).includes(event)) queueMicrotask(() => keepFirst(event as NodeJS.Signals));
   };
+  /** Set while hindsight removes a listener of its own: that is no removal to mend. */
+  let ownRemoval = false;
+  const removeOurs = (event: string, listener: (...args: any[]) => void): void => {
+    ownRemoval = true;
+    try {
+      process.removeListener(event, listener);
+    } finally {
+      ownRemoval = false;
+    }
+  };
   // removeListener fires after it is gone.
   const onRemoveListener = (event: string | symbol, listener: unknown): void => {
-    if (removed) return;
+    if (removed || ownRemoval) return;
     if (event === 'unhandledRejection' && listener !== onRejection) {
       // Ours goes when the program's last one has (unless Node ignores whether anyone listens).
-      if (!alwaysListen && process.listeners('unhandledRejection').every((l) => l === onRejection)) process.removeListener('unhandledRejection', onRejection);
+      if (!alwaysListen && process.listeners('unhandledRejection').every((l) => l === onRejection)) removeOurs('unhandledRejection', onRejection);
       return;
     }
     // The program removed one of ours (removeAllListeners(event), meant for its own): it comes
-    // back. At once where the order does not matter (appended, which the removal loop never
-    // revisits; a process.exit() may follow), and the rest, first in line, before the next turn.
-    // (A removeAllListeners() of every event ends by clearing them all: the microtask mends that.)
-    const lastingOne = lasting().some(([e, l]) => e === event && l === listener);
-    if (lastingOne) process.on(event, listener as () => void);
-    if (lastingOne || listener === onSignal || (alwaysListen && listener === onRejection)) queueMicrotask(reinstall);
+    // back at once, appended (a removal loop never revisits what it appends; a process.exit() or
+    // a re-raised signal may follow at once), and signals' first in line before the next turn.
+    // Once per event and turn: a program that removes until none is left must get there. (A
+    // removeAllListeners() of every event ends by clearing them all: the microtask mends that.)
+    const ofOurs = lasting().some(([e, l]) => e === event && l === listener) || (listener === onSignal && !exiting) || (alwaysListen && listener === onRejection);
+    if (!ofOurs) return;
+    if (!readded.has(event)) {
+      readded.add(event);
+      process.on(event, listener as () => void);
+    }
+    queueMicrotask(reinstall);
   };
+  const readded = new Set<string | symbol>();
 
   const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
   const onExit = (code: number): void => {
@@ -163,10 +164,11 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     recorder.log.writeThrough();
   };
 
-  const keepFirst = (signal: NodeJS.Signals): void => {
+  /** Puts ours first among the signal's listeners; `orAdd`: also when it is not there at all. */
+  const keepFirst = (signal: NodeJS.Signals, orAdd = false): void => {
     const listeners = process.listeners(signal);
-    if (exiting || removed || listeners[0] === onSignal || !listeners.includes(onSignal)) return;
-    process.removeListener(signal, onSignal);
+    if (exiting || removed || listeners[0] === onSignal || (!orAdd && !listeners.includes(onSignal))) return;
+    removeOurs(signal, onSignal);
     process.prependListener(signal, onSignal);
   };
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -178,7 +180,7 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
       return;
     }
     exiting = true;
-    process.removeListener(signal, onSignal);
+    removeOurs(signal, onSignal);
     finish('ended');
     // Without a listener left, the re-raised signal takes Node's default action.
     process.kill(process.pid, signal);
@@ -193,20 +195,25 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     ...(mode === 'warn-with-error-code' ? [['warning', onWarning] as [string, (w: Error) => void]] : []),
   ];
   const reinstall = (): void => {
+    readded.clear();
     if (removed) return;
     for (const [event, listener] of lasting()) if (!listenersOf(event).includes(listener)) process.on(event, listener);
     if (alwaysListen && !ours()) process.on('unhandledRejection', onRejection);
-    if (!exiting) for (const s of signals) if (!process.listeners(s).includes(onSignal)) process.prependListener(s, onSignal);
+    if (!exiting) for (const s of signals) keepFirst(s, true);
   };
 
   for (const [event, listener] of lasting()) process.on(event, listener);
-  if (alwaysListen || process.listenerCount('unhandledRejection') > 0) process.on('unhandledRejection', onRejection);
+  if (alwaysListen || (mayListen && process.listenerCount('unhandledRejection') > 0)) process.on('unhandledRejection', onRejection);
+  // A removal hindsight cannot hear of (the program's removeAllListeners('removeListener')) is
+  // mended when the log next seals a block.
+  const unhookSeal = recorder.log.beforeSeal(reinstall);
   // First in line, so a program's own once() handler is still registered when
   // we look (it removes itself when it runs): we must not re-raise over it.
   for (const s of signals) process.prependListener(s, onSignal);
 
   return () => {
     removed = true;
+    unhookSeal();
     for (const [event, listener] of lasting()) process.removeListener(event, listener);
     process.removeListener('unhandledRejection', onRejection);
     for (const s of signals) process.removeListener(s, onSignal);
@@ -216,21 +223,6 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
 /** process.listeners for any event name (its typings list the signals and a few names only). */
 function listenersOf(event: string): unknown[] {
   return process.listeners(event as NodeJS.Signals);
-}
-
-/**
- * The reason of a rejection as the warning tells it: an Error's stack
- * ("Name: message" then the frames) becomes an Error again, anything else
- * stays the text it was printed as.
- */
-export function reasonFromWarning(text: string): unknown {
-  const at = text.indexOf('\n    at ');
-  const head = /^([A-Za-z_$][\w$]*)(?:: ([^]*))?$/.exec(at < 0 ? '' : text.slice(0, at));
-  if (head === null) return text;
-  const err = new Error(head[2] ?? '');
-  err.name = head[1];
-  err.stack = text;
-  return err;
 }
 
 /** A thrown non-Error as text; String() itself throws for a null-prototype object. */

@@ -21,6 +21,16 @@ async function crashesAsBare(mode: string, status: number, error: object) {
   return recording;
 }
 
+/** Runs `mode` bare and recorded until "ready", then sends `signal`: both end by it, alike; the recording. */
+async function signalledAsBare(mode: string, signal: NodeJS.Signals) {
+  const d = dir();
+  const bare = await runUntilReady('crash.mjs', [mode], {}, signal, false);
+  const r = await runUntilReady('crash.mjs', [mode], { HINDSIGHT_DIR: d }, signal);
+  expect(bare).toEqual({ code: null, signal, stderr: '' });
+  expect(r).toEqual(bare);
+  return readRecording(d);
+}
+
 /** stderr without the pids Node puts in its warnings. */
 const samePids = (stderr: string): string => stderr.replace(/\(node:\d+\)/g, '(node:pid)');
 
@@ -99,12 +109,7 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
     ['removeSignal', 'SIGTERM', "SIGTERM after the program's removeAllListeners('SIGTERM')"],
   ] as const) {
     it(`${title}: flushes, then the exit status is the signal's`, async () => {
-      const d = dir();
-      const bare = await runUntilReady('crash.mjs', [mode], {}, signal, false);
-      const r = await runUntilReady('crash.mjs', [mode], { HINDSIGHT_DIR: d }, signal);
-      expect(bare).toEqual({ code: null, signal, stderr: '' });
-      expect(r).toEqual(bare);
-      const { info, events, state } = await readRecording(d);
+      const { info, events, state } = await signalledAsBare(mode, signal);
       expect(info.status).toBe('ended');
       expect(events.find((e) => e.name === 'process.signal')!.data).toEqual({ signal });
       // Every patch made before the signal is there: the state replays to the last one.
@@ -175,12 +180,7 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
   });
 
   it('a graceful shutdown that re-raises SIGTERM once done: its last events are kept, exit by the signal, ended', async () => {
-    const d = dir();
-    const bare = await runUntilReady('crash.mjs', ['graceful'], {}, 'SIGTERM', false);
-    const r = await runUntilReady('crash.mjs', ['graceful'], { HINDSIGHT_DIR: d }, 'SIGTERM');
-    expect(bare).toEqual({ code: null, signal: 'SIGTERM', stderr: '' });
-    expect(r).toEqual(bare);
-    const { info, events, state } = await readRecording(d);
+    const { info, events, state } = await signalledAsBare('graceful', 'SIGTERM');
     expect(info.status).toBe('ended');
     expect(events.some((e) => e.name === 'shutdown.complete')).toBe(true);
     expect(state).toEqual({ counter: { n: 42 } });
@@ -206,6 +206,38 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
       expect(state).toEqual({ counter: { n: 5 } });
     });
   }
+
+  it('--unhandled-rejections=warn-with-error-code: a non-Error reason that reads like Node\'s own warning is still recorded', async () => {
+    const { d, bare, recorded: r } = bareAndRecorded('lenientRejectionText', { NODE_OPTIONS: '--unhandled-rejections=warn-with-error-code' });
+    expect(bare.status).toBe(1);
+    expect([r.status, samePids(r.stderr)]).toEqual([bare.status, samePids(bare.stderr)]);
+    const { info, events, state } = await readRecording(d);
+    expect(info.status).toBe('crashed');
+    expect(events.find((e) => e.kind === 'error')!.data).toMatchObject({ message: 'Unhandled promise rejection. my own text', origin: 'unhandledRejection', fatal: false });
+    expect(state).toEqual({ counter: { n: 6 } });
+  });
+
+  for (const [mode, stdout, n] of [
+    ['removeUntilNone', 'done\n', 9],
+    ['removeRecursive', 'ok\n', 10],
+    // Mended when the log next seals a block.
+    ['removeRemoveListener', '', 11],
+  ] as const) {
+    it(`${mode}: a program that removes exit listeners (until none is left, or unheard of) ends as without hindsight, and the session ends`, async () => {
+      const { d, bare, recorded: r } = bareAndRecorded(mode);
+      expect([bare.status, bare.stdout, bare.stderr]).toEqual([0, stdout, '']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([bare.status, bare.stdout, bare.stderr]);
+      const { info, state } = await readRecording(d);
+      expect(info.status).toBe('ended');
+      expect(state).toEqual({ counter: { n } });
+    });
+  }
+
+  it('a SIGTERM handler that clears the listeners and re-raises at once: what it recorded is kept, exit by the signal, ended', async () => {
+    const { info, state } = await signalledAsBare('signalRemoveAll', 'SIGTERM');
+    expect(info.status).toBe('ended');
+    expect(state).toEqual({ counter: { n: 42 } });
+  });
 
   it('an exit handler that throws: the error is recorded, and the session ends crashed, with the exit status Node gives', async () => {
     const { d, bare, recorded: r } = bareAndRecorded('exitThrow');

@@ -8,7 +8,7 @@ describe('signal hooks', () => {
     const child = `
       const { installProcessHooks } = await import(${JSON.stringify(HOOKS)});
       const flushed = [];
-      const fake = { log: { append() { return 1; }, flushSync(status) { flushed.push(status); }, writeThrough() {} } };
+      const fake = { log: { append() { return 1; }, flushSync(status) { flushed.push(status); }, writeThrough() {}, beforeSeal() { return () => {}; } } };
       process.once('SIGTERM', () => {
         console.log('graceful shutdown start');
         setTimeout(() => { console.log('graceful done, flushed: ' + flushed.join(',')); process.exit(0); }, 100);
@@ -30,7 +30,7 @@ describe('signal hooks', () => {
         '--input-type=module',
         '-e',
         `const { installProcessHooks } = await import(${JSON.stringify(HOOKS)});
-        installProcessHooks({ log: { append() { return 1; }, flushSync() {}, writeThrough() {} } });
+        installProcessHooks({ log: { append() { return 1; }, flushSync() {}, writeThrough() {}, beforeSeal() { return () => {}; } } });
         ${program}`,
       ],
       { encoding: 'utf8', timeout: 10_000 },
