@@ -239,6 +239,15 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
     expect(state).toEqual({ counter: { n: 42 } });
   });
 
+  it('--unhandled-rejections=strict, the program handling both: the rejection is recorded once', async () => {
+    const { d, bare, recorded: r } = bareAndRecorded('strictHandled', { NODE_OPTIONS: '--unhandled-rejections=strict' });
+    expect([bare.status, bare.stdout]).toEqual([0, 'caught strictly once\nrejected strictly once\n']);
+    expect([r.status, r.stdout, r.stderr]).toEqual([bare.status, bare.stdout, bare.stderr]);
+    const { info, events } = await readRecording(d);
+    expect(info.status).toBe('ended');
+    expect(events.filter((e) => e.kind === 'error').map((e) => e.data)).toMatchObject([{ message: 'strictly once', fatal: false }]);
+  });
+
   it('an exit handler that throws: the error is recorded, and the session ends crashed, with the exit status Node gives', async () => {
     const { d, bare, recorded: r } = bareAndRecorded('exitThrow');
     expect(bare.stderr).toContain('thrown by an exit handler');
