@@ -114,26 +114,40 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
       onError(err);
     }
   };
-  // newListener fires before the program's listener is added: ours goes in just ahead of it.
+  const isOurs = (event: string | symbol, listener: unknown): boolean =>
+    lasting().some(([e, l]) => e === event && l === listener) || (listener === onSignal && (signals as (string | symbol)[]).includes(event)) || (alwaysListen && listener === onRejection);
+  // newListener fires before the listener is added.
   const onNewListener = (event: string | symbol, listener: unknown): void => {
+    // The program's first: ours goes in just ahead of it.
     if (mayListen && event === 'unhandledRejection' && listener !== onRejection && !removed && !ours()) process.on('unhandledRejection', onRejection);
     // A listener the program prepends would run before ours and, a once() one, be gone when we
     // count: ours moves back to the front once it is in (no signal is delivered before then).
     if (listener !== onSignal && (signals as (string | symbol)[]).includes(event)) queueMicrotask(() => keepFirst(event as NodeJS.Signals));
+    // Ours put back by the program (listeners it saved and restores) while we had put it back
+    // already: one copy stays (two would record an error twice).
+    if (isOurs(event, listener) && listenersOf(event as string).includes(listener)) queueMicrotask(() => dedupe(event as string, listener as Listener));
   };
-  /** Set while hindsight removes a listener of its own: that is no removal to mend. */
-  let ownRemoval = false;
-  const removeOurs = (event: string, listener: (...args: any[]) => void): void => {
-    ownRemoval = true;
+  /** What hindsight is removing of its own right now: that is no removal to mend. */
+  let ownRemoval: { event: string | symbol; listener: unknown } | undefined;
+  /** Removes every copy of one of our listeners. */
+  const removeOurs = (event: string, listener: Listener): void => {
+    const outer = ownRemoval;
+    ownRemoval = { event, listener };
     try {
-      process.removeListener(event, listener);
+      while (listenersOf(event).includes(listener)) process.removeListener(event, listener);
     } finally {
-      ownRemoval = false;
+      ownRemoval = outer;
     }
+  };
+  const dedupe = (event: string, listener: Listener): void => {
+    if (removed || listenersOf(event).filter((l) => l === listener).length < 2) return;
+    removeOurs(event, listener);
+    if (listener === onSignal) keepFirst(event as NodeJS.Signals, true);
+    else process.on(event, listener);
   };
   // removeListener fires after it is gone.
   const onRemoveListener = (event: string | symbol, listener: unknown): void => {
-    if (removed || ownRemoval) return;
+    if (removed || (ownRemoval?.event === event && ownRemoval.listener === listener)) return;
     if (event === 'unhandledRejection' && listener !== onRejection) {
       // Ours goes when the program's last one has (unless Node ignores whether anyone listens).
       if (!alwaysListen && process.listeners('unhandledRejection').every((l) => l === onRejection)) removeOurs('unhandledRejection', onRejection);
@@ -142,17 +156,18 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     // The program removed one of ours (removeAllListeners(event), meant for its own): it comes
     // back at once, appended (a removal loop never revisits what it appends; a process.exit() or
     // a re-raised signal may follow at once), and signals' first in line before the next turn.
-    // Once per event and turn: a program that removes until none is left must get there. (A
-    // removeAllListeners() of every event ends by clearing them all: the microtask mends that.)
-    const ofOurs = lasting().some(([e, l]) => e === event && l === listener) || (listener === onSignal && !exiting) || (alwaysListen && listener === onRejection);
-    if (!ofOurs) return;
-    if (!readded.has(event)) {
-      readded.add(event);
-      process.on(event, listener as () => void);
+    // A few times per event and turn: a program that removes until none is left must get there.
+    // (A removeAllListeners() of every event ends by clearing them all: the microtask mends that.)
+    if (!isOurs(event, listener) || (listener === onSignal && (exiting || steppedAside.has(event as NodeJS.Signals)))) return;
+    const times = readded.get(event) ?? 0;
+    if (times < READD_PER_TURN) {
+      readded.set(event, times + 1);
+      if (!listenersOf(event as string).includes(listener)) process.on(event, listener as Listener);
     }
-    queueMicrotask(reinstall);
+    queueMicrotask(() => reinstall());
   };
-  const readded = new Set<string | symbol>();
+  /** Events whose listener of ours was put back this turn, and how often. */
+  const readded = new Map<string | symbol, number>();
 
   const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
   const onExit = (code: number): void => {
@@ -164,19 +179,21 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     recorder.log.writeThrough();
   };
 
-  /** Puts ours first among the signal's listeners; `orAdd`: also when it is not there at all. */
+  /** Puts ours first, and once, among the signal's listeners; `orAdd`: also when it is not there at all. */
   const keepFirst = (signal: NodeJS.Signals, orAdd = false): void => {
     const listeners = process.listeners(signal);
-    if (exiting || removed || listeners[0] === onSignal || (!orAdd && !listeners.includes(onSignal))) return;
+    const copies = listeners.filter((l) => l === onSignal).length;
+    if (exiting || removed || steppedAside.has(signal) || (listeners[0] === onSignal && copies === 1) || (!orAdd && copies === 0)) return;
     removeOurs(signal, onSignal);
     process.prependListener(signal, onSignal);
   };
+  /** Signals whose listener of ours is out of the way while the program's own handle one. */
+  const steppedAside = new Set<NodeJS.Signals>();
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (exiting) return;
+    if (exiting || steppedAside.has(signal)) return;
     appendLast({ kind: 'log', name: 'process.signal', data: { signal } });
-    if (process.listenerCount(signal) > 1) {
-      // The program handles this signal itself (ours is the other listener): it may well go on running.
-      finish('running');
+    if (process.listeners(signal).some((l) => l !== onSignal)) {
+      stepAside(signal);
       return;
     }
     exiting = true;
@@ -185,28 +202,55 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     // Without a listener left, the re-raised signal takes Node's default action.
     process.kill(process.pid, signal);
   };
+  /**
+   * The program handles this signal itself: it decides. Ours leaves the
+   * listeners for the rest of this signal, so a listener that re-raises it
+   * only when it is alone (signal-exit, behind execa and many others) sees
+   * them as without hindsight. Should the program die of it now, the session
+   * is written ended with all it recorded until then; if it lives on, it is
+   * running again, and ours is back first in line.
+   */
+  const stepAside = (signal: NodeJS.Signals): void => {
+    steppedAside.add(signal);
+    removeOurs(signal, onSignal);
+    finish('ended');
+    recorder.log.writeThrough(true);
+    queueMicrotask(() => {
+      steppedAside.delete(signal);
+      if (removed || exiting) return;
+      recorder.log.writeThrough(false);
+      recorder.log.resume();
+      keepFirst(signal, true);
+    });
+  };
 
   /** Our listeners that stay for the whole session, whatever the program does. */
-  const lasting = (): [string, (...args: any[]) => void][] => [
+  const lasting = (): [string, Listener][] => [
     ['uncaughtExceptionMonitor', onUncaught],
     ['exit', onExit],
     ['newListener', onNewListener],
     ['removeListener', onRemoveListener],
-    ...(mode === 'warn-with-error-code' ? [['warning', onWarning] as [string, (w: Error) => void]] : []),
+    ...(mode === 'warn-with-error-code' ? [['warning', onWarning] as [string, Listener]] : []),
   ];
-  const reinstall = (): void => {
-    readded.clear();
+  /**
+   * Puts back what is missing of ours. From a microtask, a new turn starts;
+   * from a seal (which may run inside the program's own removal loop, an
+   * exit handler writing as it removes), what was put back this turn is left
+   * alone.
+   */
+  const reinstall = (fromSeal = false): void => {
+    if (!fromSeal) readded.clear();
     if (removed) return;
-    for (const [event, listener] of lasting()) if (!listenersOf(event).includes(listener)) process.on(event, listener);
-    if (alwaysListen && !ours()) process.on('unhandledRejection', onRejection);
-    if (!exiting) for (const s of signals) keepFirst(s, true);
+    for (const [event, listener] of lasting()) if (!readded.has(event) && !listenersOf(event).includes(listener)) process.on(event, listener);
+    if (alwaysListen && !readded.has('unhandledRejection') && !ours()) process.on('unhandledRejection', onRejection);
+    for (const s of signals) if (!readded.has(s)) keepFirst(s, true);
   };
 
   for (const [event, listener] of lasting()) process.on(event, listener);
   if (alwaysListen || (mayListen && process.listenerCount('unhandledRejection') > 0)) process.on('unhandledRejection', onRejection);
   // A removal hindsight cannot hear of (the program's removeAllListeners('removeListener')) is
   // mended when the log next seals a block.
-  const unhookSeal = recorder.log.beforeSeal(reinstall);
+  const unhookSeal = recorder.log.beforeSeal(() => reinstall(true));
   // First in line, so a program's own once() handler is still registered when
   // we look (it removes itself when it runs): we must not re-raise over it.
   for (const s of signals) process.prependListener(s, onSignal);
@@ -219,6 +263,11 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     for (const s of signals) process.removeListener(s, onSignal);
   };
 }
+
+type Listener = (...args: any[]) => void;
+
+/** How often per turn one of our listeners is put back at once after the program removed it. */
+const READD_PER_TURN = 3;
 
 /** process.listeners for any event name (its typings list the signals and a few names only). */
 function listenersOf(event: string): unknown[] {

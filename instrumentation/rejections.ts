@@ -78,13 +78,14 @@ export class RejectionWarnings {
 
   see(warning: unknown): void {
     if (!(warning instanceof Error) || warning.name !== 'UnhandledPromiseRejectionWarning' || typeof warning.message !== 'string') return;
-    if (!GENERIC.test(warning.message)) {
+    // Only what follows a reason can be the sentence: a reason may read like it.
+    if (this.pending === undefined || !GENERIC.test(warning.message)) {
       this.pending = warning.message;
       return;
     }
     const reason = this.pending;
     this.pending = undefined;
-    if (reason !== undefined) this.onReason(reasonFromWarning(reason));
+    this.onReason(reasonFromWarning(reason));
   }
 }
 

@@ -225,12 +225,25 @@ export class EventLog {
   }
 
   /**
-   * From now on every append is written at once with flushSync: the
-   * process is exiting, and exit handlers that run after the caller's may
-   * still record (no timer or writer runs again).
+   * From now on (until `writeThrough(false)`) every append is written at
+   * once with flushSync: the process is exiting, or may die at any moment
+   * (a signal re-raised by the program), and what is recorded until then
+   * must still reach the disk (no timer or writer runs again).
    */
-  writeThrough(): void {
-    this.throughSync = true;
+  writeThrough(on = true): void {
+    this.throughSync = on;
+  }
+
+  /**
+   * The program outlived the end status a flushSync wrote (a signal it
+   * handled and survived): the session is running again, and says so on
+   * disk at once.
+   */
+  resume(): void {
+    if (this.closing || this.info.status === 'running') return;
+    this.info.status = 'running';
+    delete this.info.endT;
+    this.flushSync();
   }
 
   /** Flushes, marks the session ended (or as given) and stops accepting events. */

@@ -26,7 +26,14 @@ export function runUntilReady(script: string, args: string[], env: Record<string
   child.stdout.on('data', (b) => {
     if (String(b).includes('ready')) child.kill(signal);
   });
-  return new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, signal: sig, stderr })));
+  // A child the signal does not end is killed after 20 s (as runChild's are): the test then fails on SIGKILL.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  return new Promise((resolve) =>
+    child.on('exit', (code, sig) => {
+      clearTimeout(timer);
+      resolve({ code, signal: sig, stderr });
+    }),
+  );
 }
 
 export async function readRecording(dir: string): Promise<{ info: SessionInfo; events: HindsightEvent[]; state: Record<string, unknown> }> {

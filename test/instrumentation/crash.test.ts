@@ -233,6 +233,32 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
     });
   }
 
+  for (const [mode, n, title] of [
+    ['signalExitStyle', 42, "a SIGTERM listener that re-raises only when it is alone (signal-exit's way) still re-raises"],
+    ['signalRestore', undefined, 'SIGTERM listeners saved, cleared and put back (hindsight\'s among them): one copy stays, and the signal still ends the program'],
+  ] as const) {
+    it(`${title}: exit by the signal, ended`, async () => {
+      const { info, events, state } = await signalledAsBare(mode, 'SIGTERM');
+      expect(info.status).toBe('ended');
+      expect(events.filter((e) => e.name === 'process.signal')).toHaveLength(1);
+      if (n !== undefined) expect(state).toEqual({ counter: { n } });
+    });
+  }
+
+  for (const [mode, status, stdout, n] of [
+    ['exitHandlerLoop', 0, 'loop done\n', 101],
+    ['removeExitTwice', 2, '', 13],
+  ] as const) {
+    it(`${mode}: exit listeners removed again and again in one turn, then an exit: as without hindsight, and nothing lost`, async () => {
+      const { d, bare, recorded: r } = bareAndRecorded(mode);
+      expect([bare.status, bare.stdout, bare.stderr]).toEqual([status, stdout, '']);
+      expect([r.status, r.stdout, r.stderr]).toEqual([bare.status, bare.stdout, bare.stderr]);
+      const { info, state } = await readRecording(d);
+      expect(info.status).toBe('ended');
+      expect((state.counter as { n: number }).n).toBeGreaterThanOrEqual(n);
+    });
+  }
+
   it('a SIGTERM handler that clears the listeners and re-raises at once: what it recorded is kept, exit by the signal, ended', async () => {
     const { info, state } = await signalledAsBare('signalRemoveAll', 'SIGTERM');
     expect(info.status).toBe('ended');
