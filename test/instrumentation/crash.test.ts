@@ -245,6 +245,18 @@ describe('crash safety (spawned children, recorded with --import hindsight/regis
     });
   }
 
+  it('a program that handles SIGTERM and goes on is running again: killed later, its session is found crashed', async () => {
+    const d = dir();
+    const bare = await runUntilReady('crash.mjs', ['survivesSignal'], {}, 'SIGTERM', false);
+    const r = await runUntilReady('crash.mjs', ['survivesSignal'], { HINDSIGHT_DIR: d }, 'SIGTERM');
+    expect(bare).toEqual({ code: null, signal: 'SIGKILL', stderr: '' });
+    expect(r).toEqual(bare);
+    const { info, state } = await readRecording(d);
+    expect(info.status).toBe('crashed');
+    // Written by the flush window that followed the signal (SIGKILL came 150 ms later).
+    expect(state).toEqual({ counter: { n: 8 } });
+  });
+
   for (const [mode, status, stdout, n] of [
     ['exitHandlerLoop', 0, 'loop done\n', 101],
     ['removeExitTwice', 2, '', 13],
