@@ -103,7 +103,7 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
   // that. So ours listens only while the program has one of its own, and records what the
   // program's handler is given; under warn and none, always.
   const onRejection = (reason: unknown): void => onUncaught(reason, 'unhandledRejection', true);
-  const ours = (): boolean => process.listeners('unhandledRejection').includes(onRejection);
+  const ours = (): boolean => installed('unhandledRejection', onRejection);
   // Under warn-with-error-code a listener would silence the warning and the exit code 1: the
   // reason is read from the warnings Node emits when nobody handled the rejection.
   const warnings = new RejectionWarnings(onRejection);
@@ -114,18 +114,19 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
       onError(err);
     }
   };
+  const isSignal = (event: string | symbol): event is NodeJS.Signals => (signals as (string | symbol)[]).includes(event);
   const isOurs = (event: string | symbol, listener: unknown): boolean =>
-    lasting().some(([e, l]) => e === event && l === listener) || (listener === onSignal && (signals as (string | symbol)[]).includes(event)) || (alwaysListen && listener === onRejection);
+    lasting.some(([e, l]) => e === event && l === listener) || (listener === onSignal && isSignal(event)) || (alwaysListen && listener === onRejection);
   // newListener fires before the listener is added.
   const onNewListener = (event: string | symbol, listener: unknown): void => {
     // The program's first: ours goes in just ahead of it.
     if (mayListen && event === 'unhandledRejection' && listener !== onRejection && !removed && !ours()) process.on('unhandledRejection', onRejection);
     // A listener the program prepends would run before ours and, a once() one, be gone when we
     // count: ours moves back to the front once it is in (no signal is delivered before then).
-    if (listener !== onSignal && (signals as (string | symbol)[]).includes(event)) queueMicrotask(() => keepFirst(event as NodeJS.Signals));
+    if (listener !== onSignal && isSignal(event)) queueMicrotask(() => keepFirst(event));
     // Ours put back by the program (listeners it saved and restores) while we had put it back
     // already: one copy stays (two would record an error twice).
-    if (isOurs(event, listener) && listenersOf(event as string).includes(listener)) queueMicrotask(() => dedupe(event as string, listener as Listener));
+    if (isOurs(event, listener) && installed(event as string, listener)) queueMicrotask(() => dedupe(event as string, listener as Listener));
   };
   /** What hindsight is removing of its own right now: that is no removal to mend. */
   let ownRemoval: { event: string | symbol; listener: unknown } | undefined;
@@ -134,13 +135,13 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     const outer = ownRemoval;
     ownRemoval = { event, listener };
     try {
-      while (listenersOf(event).includes(listener)) process.removeListener(event, listener);
+      while (installed(event, listener)) process.removeListener(event, listener);
     } finally {
       ownRemoval = outer;
     }
   };
   const dedupe = (event: string, listener: Listener): void => {
-    if (removed || listenersOf(event).filter((l) => l === listener).length < 2) return;
+    if (removed || copiesOf(event, listener) < 2) return;
     removeOurs(event, listener);
     if (listener === onSignal) keepFirst(event as NodeJS.Signals, true);
     else process.on(event, listener);
@@ -162,7 +163,7 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     const times = readded.get(event) ?? 0;
     if (times < READD_PER_TURN) {
       readded.set(event, times + 1);
-      if (!listenersOf(event as string).includes(listener)) process.on(event, listener as Listener);
+      if (!installed(event as string, listener)) process.on(event, listener as Listener);
     }
     queueMicrotask(() => reinstall());
   };
@@ -181,9 +182,8 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
 
   /** Puts ours first, and once, among the signal's listeners; `orAdd`: also when it is not there at all. */
   const keepFirst = (signal: NodeJS.Signals, orAdd = false): void => {
-    const listeners = process.listeners(signal);
-    const copies = listeners.filter((l) => l === onSignal).length;
-    if (exiting || removed || steppedAside.has(signal) || (listeners[0] === onSignal && copies === 1) || (!orAdd && copies === 0)) return;
+    const copies = copiesOf(signal, onSignal);
+    if (exiting || removed || steppedAside.has(signal) || (process.listeners(signal)[0] === onSignal && copies === 1) || (!orAdd && copies === 0)) return;
     removeOurs(signal, onSignal);
     process.prependListener(signal, onSignal);
   };
@@ -225,7 +225,7 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
   };
 
   /** Our listeners that stay for the whole session, whatever the program does. */
-  const lasting = (): [string, Listener][] => [
+  const lasting: [string, Listener][] = [
     ['uncaughtExceptionMonitor', onUncaught],
     ['exit', onExit],
     ['newListener', onNewListener],
@@ -233,32 +233,31 @@ export function installProcessHooks(recorder: Recorder, options: ProcessHooksOpt
     ...(mode === 'warn-with-error-code' ? [['warning', onWarning] as [string, Listener]] : []),
   ];
   /**
-   * Puts back what is missing of ours. From a microtask, a new turn starts;
-   * from a seal (which may run inside the program's own removal loop, an
-   * exit handler writing as it removes), what was put back this turn is left
-   * alone.
+   * Puts in what is missing of ours (all of it, at install). From a
+   * microtask, a new turn starts; from a seal (which may run inside the
+   * program's own removal loop, an exit handler writing as it removes), what
+   * was put back this turn is left alone.
    */
   const reinstall = (fromSeal = false): void => {
     if (!fromSeal) readded.clear();
     if (removed) return;
-    for (const [event, listener] of lasting()) if (!readded.has(event) && !listenersOf(event).includes(listener)) process.on(event, listener);
+    for (const [event, listener] of lasting) if (!readded.has(event) && !installed(event, listener)) process.on(event, listener);
     if (alwaysListen && !readded.has('unhandledRejection') && !ours()) process.on('unhandledRejection', onRejection);
     for (const s of signals) if (!readded.has(s)) keepFirst(s, true);
   };
 
-  for (const [event, listener] of lasting()) process.on(event, listener);
-  if (alwaysListen || (mayListen && process.listenerCount('unhandledRejection') > 0)) process.on('unhandledRejection', onRejection);
+  // Signals' first in line, so a program's own once() handler is still registered when
+  // we look (it removes itself when it runs): we must not re-raise over it.
+  reinstall();
+  if (mayListen && process.listenerCount('unhandledRejection') > 0 && !ours()) process.on('unhandledRejection', onRejection);
   // A removal hindsight cannot hear of (the program's removeAllListeners('removeListener')) is
   // mended when the log next seals a block.
   const unhookSeal = recorder.log.beforeSeal(() => reinstall(true));
-  // First in line, so a program's own once() handler is still registered when
-  // we look (it removes itself when it runs): we must not re-raise over it.
-  for (const s of signals) process.prependListener(s, onSignal);
 
   return () => {
     removed = true;
     unhookSeal();
-    for (const [event, listener] of lasting()) process.removeListener(event, listener);
+    for (const [event, listener] of lasting) process.removeListener(event, listener);
     process.removeListener('unhandledRejection', onRejection);
     for (const s of signals) process.removeListener(s, onSignal);
   };
@@ -269,9 +268,13 @@ type Listener = (...args: any[]) => void;
 /** How often per turn one of our listeners is put back at once after the program removed it. */
 const READD_PER_TURN = 3;
 
-/** process.listeners for any event name (its typings list the signals and a few names only). */
-function listenersOf(event: string): unknown[] {
-  return process.listeners(event as NodeJS.Signals);
+/** How often `listener` is among the process's listeners of `event` (any name: the typings list the signals and a few others only). */
+function copiesOf(event: string, listener: unknown): number {
+  return process.listeners(event as NodeJS.Signals).filter((l) => l === listener).length;
+}
+
+function installed(event: string, listener: unknown): boolean {
+  return copiesOf(event, listener) > 0;
 }
 
 /** A thrown non-Error as text; String() itself throws for a null-prototype object. */
